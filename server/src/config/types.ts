@@ -1,0 +1,52 @@
+/** The resolved, validated configuration that the rest of the server reads (camelCase, units parsed). */
+import type { ServerName } from '../core/ids.js';
+
+export interface ListenerConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RateLimitConfig {
+  readonly perSecond: number;
+  readonly burstCount: number;
+}
+
+export type RegistrationMode = 'token' | 'open' | 'closed';
+
+export interface HomeserverConfig {
+  readonly dataDir: string;
+  readonly configPath: string;
+  readonly serverName: ServerName;
+  readonly publicBaseUrl: string;
+  readonly listeners: { readonly public: ListenerConfig; readonly admin: ListenerConfig };
+  readonly database: { readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' };
+  readonly mediaStorePath: string;
+  readonly signingKeyPath: string;
+  readonly registration: {
+    readonly mode: RegistrationMode;
+    readonly allowGuests: boolean;
+    readonly sessionTimeoutMs: number;
+  };
+  readonly session: {
+    readonly refreshableAccessTokenLifetimeMs: number;
+    readonly refreshTokenLifetimeMs: number | null;
+  };
+  readonly adminApi: { readonly token: string };
+  readonly rateLimits: {
+    readonly loginAddress: RateLimitConfig;
+    readonly loginAccount: RateLimitConfig;
+    readonly loginFailedAttempts: RateLimitConfig;
+    readonly registration: RateLimitConfig;
+    readonly registrationTokenValidity: RateLimitConfig;
+    readonly message: RateLimitConfig;
+  };
+  readonly passwordHashing: {
+    readonly memoryKib: number;
+    readonly iterations: number;
+    readonly parallelism: number;
+    readonly maxConcurrent: number;
+  };
+  readonly log: { readonly level: string };
+  readonly maxUploadSize: number;
+  readonly defaultRoomVersion: string;
+}

@@ -1,0 +1,36 @@
+/** The SQLite backend: opens, migrates and wires the per-domain stores over one connection and write queue. */
+import type { Storage } from '../types.js';
+import { createDeviceOps } from './device-ops.js';
+import { createSqliteDevicesStore } from './devices.js';
+import { migrate } from './migrate.js';
+import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
+import { createSqliteProfilesStore } from './profiles.js';
+import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
+import { createSqliteSessionsStore } from './sessions.js';
+import { createSqliteUiaStore } from './uia.js';
+import { createSqliteUsersStore } from './users.js';
+import { createWriteQueue } from './write-queue.js';
+
+export interface SqliteStorage extends Storage {
+  readonly db: SqliteDatabase;
+}
+
+export function openSqliteStorage(file: string, options: OpenOptions): SqliteStorage {
+  const db = openDatabase(file, options);
+  migrate(db);
+  const writes = createWriteQueue(db);
+  const ops = createDeviceOps(db);
+  return {
+    db,
+    users: createSqliteUsersStore(db, writes, ops),
+    profiles: createSqliteProfilesStore(db, writes),
+    devices: createSqliteDevicesStore(db, writes, ops),
+    sessions: createSqliteSessionsStore(db, writes, ops),
+    registrationTokens: createSqliteRegistrationTokensStore(db, writes),
+    uia: createSqliteUiaStore(db, writes),
+    close: async () => {
+      await writes.drain();
+      db.close();
+    },
+  };
+}
