@@ -1,0 +1,144 @@
+/**
+ * The composition root: the only module that wires concrete implementations together
+ * (CONVENTIONS rule 2). Builds storage, services and the two fastify apps: the public listener
+ * (client API, well-known) and the loopback admin listener.
+ */
+import { readFileSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { adminApi } from './api/admin/index.js';
+import { clientApi } from './api/client/index.js';
+import { discoveryRoutes } from './api/client/discovery.js';
+import type { Clock } from './core/clock.js';
+import type { HomeserverConfig } from './config/types.js';
+import { createApp } from './http/app.js';
+import { installCors } from './http/cors.js';
+import type { TypedApp } from './http/types.js';
+import { parseSigningKeyFile, type SigningKey } from './rooms/signing.js';
+import { createAccountsService } from './services/accounts.js';
+import { createAuthService } from './services/auth.js';
+import { createClientIps } from './services/client-ips.js';
+import { systemClock } from './services/clock.js';
+import { createDevicesService } from './services/devices.js';
+import type { ServerInfo, Services } from './services/index.js';
+import { createPasswordHasher } from './services/password-hasher.js';
+import { createProfileService } from './services/profile.js';
+import { createRateLimiter } from './services/rate-limiter.js';
+import { createRegistrationTokensService } from './services/registration-tokens.js';
+import { createTokenIssuer } from './services/token-issuer.js';
+import { createUiaService } from './services/uia.js';
+import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
+
+export const HEARTH_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface ServerOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface Homeserver {
+  readonly config: HomeserverConfig;
+  readonly publicApp: TypedApp;
+  readonly adminApp: TypedApp;
+  readonly services: Services;
+  readonly storage: SqliteStorage;
+  readonly signingKey: SigningKey;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: ['req.headers.authorization', '*.access_token', '*.password', '*.new_password', '*.refresh_token', '*.token'],
+      censor: '<redacted>',
+    },
+  });
+}
+
+export function loadSigningKey(path: string) {
+  const parsed = parseSigningKeyFile(readFileSync(path, 'utf8'));
+  if (!parsed.ok) throw new Error(`Cannot read the signing key ${path}: ${parsed.error}`);
+  return parsed.value;
+}
+
+/** Builds a homeserver from a loaded config. Nothing listens until main.ts (or a test) calls listen. */
+export async function createHomeserver(config: HomeserverConfig, options: ServerOptions = {}): Promise<Homeserver> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? createLogger(config.log.level);
+  const signingKey = loadSigningKey(config.signingKeyPath);
+  const storage = openSqliteStorage(config.database.path, { synchronous: config.database.synchronous });
+  const server: ServerInfo = { serverName: config.serverName, publicBaseUrl: config.publicBaseUrl, version: HEARTH_VERSION };
+
+  const limiter = (name: keyof HomeserverConfig['rateLimits']) => createRateLimiter(config.rateLimits[name], clock);
+  const hasher = createPasswordHasher(config.passwordHashing);
+  const tokens = createTokenIssuer(clock, config.session);
+  const clientIps = createClientIps({ devices: storage.devices, clock });
+  const auth = createAuthService({
+    storage,
+    serverName: config.serverName,
+    clock,
+    hasher,
+    tokens,
+    clientIps,
+    limits: {
+      loginAddress: limiter('loginAddress'),
+      loginAccount: limiter('loginAccount'),
+      loginFailedAttempts: limiter('loginFailedAttempts'),
+    },
+  });
+  const uia = createUiaService({
+    store: storage.uia,
+    clock,
+    sessionTimeoutMs: config.registration.sessionTimeoutMs,
+    verifyPassword: (requester, authDict) => auth.verifyUiaPassword(requester, authDict),
+  });
+  const services: Services = {
+    auth,
+    accounts: createAccountsService({
+      storage,
+      serverName: config.serverName,
+      clock,
+      hasher,
+      tokens,
+      uia,
+      registration: config.registration,
+      limits: { registration: limiter('registration'), availability: limiter('registrationTokenValidity') },
+    }),
+    devices: createDevicesService({ storage, clientIps, uia }),
+    profile: createProfileService({ storage, serverName: config.serverName }),
+    registrationTokens: createRegistrationTokensService({ storage, clock }),
+  };
+
+  const publicApp = createApp({ logger: log.child({ listener: 'public' }) });
+  installCors(publicApp);
+  discoveryRoutes(publicApp, server);
+  await clientApi(publicApp, services);
+
+  const adminApp = createApp({ logger: log.child({ listener: 'admin' }) });
+  await adminApi(adminApp, { server, adminToken: config.adminApi.token });
+
+  // Expired UIA sessions give back the registration-token uses they reserved.
+  const sweeper = setInterval(() => {
+    uia.expire().catch((error: unknown) => log.warn({ err: error }, 'expiring UIA sessions failed'));
+  }, 60_000);
+  sweeper.unref();
+
+  return {
+    config,
+    publicApp,
+    adminApp,
+    services,
+    storage,
+    signingKey,
+    log,
+    async close() {
+      clearInterval(sweeper);
+      await Promise.allSettled([publicApp.close(), adminApp.close()]);
+      await clientIps.close();
+      await storage.close();
+    },
+  };
+}

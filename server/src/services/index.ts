@@ -1,0 +1,22 @@
+/** The services a surface's routes are given (built in server.ts; routes import these types only). */
+import type { ServerName } from '../core/ids.js';
+import type { AccountsService } from './accounts.js';
+import type { AuthService } from './auth.js';
+import type { DevicesService } from './devices.js';
+import type { ProfileService } from './profile.js';
+import type { RegistrationTokensService } from './registration-tokens.js';
+
+export interface Services {
+  readonly auth: AuthService;
+  readonly accounts: AccountsService;
+  readonly devices: DevicesService;
+  readonly profile: ProfileService;
+  readonly registrationTokens: RegistrationTokensService;
+}
+
+/** Facts about this server that replies mention. */
+export interface ServerInfo {
+  readonly serverName: ServerName;
+  readonly publicBaseUrl: string;
+  readonly version: string;
+}
