@@ -21,6 +21,17 @@ export function renderConfig(values: Record<string, unknown> = {}, header = DEFA
   return doc.toString({ lineWidth: 110 });
 }
 
+/** resources/homeserver.example.yaml, relative to the repository root. */
+export const EXAMPLE_CONFIG_PATH = 'resources/homeserver.example.yaml';
+
+/** The example file: every default, and the admin token left empty (`init` generates one). */
+export function renderExampleConfig(): string {
+  return renderConfig(
+    {},
+    `${DEFAULT_HEADER}\n This example shows the defaults; \`hearth init\` writes a homeserver.yaml like it with fresh secrets.`,
+  );
+}
+
 const DEFAULT_HEADER =
   ' Hearth homeserver configuration. Every key is optional; what is shown is the default.\n' +
   ' Environment overrides: HEARTH_SERVER_NAME, HEARTH_BIND (host:port), HEARTH_ADMIN_BIND (host:port).';

@@ -22,7 +22,7 @@ interface Pending {
 const MAX_BATCH = 256;
 
 export function createWriteQueue(db: SqliteDatabase): WriteQueue {
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
   let idle: Array<() => void> = [];
 
