@@ -111,7 +111,9 @@ export function createAccountsService(deps: AccountsDeps) {
       if (deps.registration.mode === 'closed') throw forbidden('Registration has been disabled');
       const verdict = deps.limits.registration.check(ip);
       if (!verdict.allowed) throw new MatrixError('M_LIMIT_EXCEEDED', 'Too many registrations', { extras: { retry_after_ms: Math.ceil(verdict.retryAfterMs) } });
-      const password = checkPasswordParam(body.password);
+      // The password is checked when given, but only required once auth is done: clients (Element) first
+      // POST without one just to learn the flows, as Synapse allows.
+      if (body.password !== undefined) checkPasswordParam(body.password);
       // Checked before auth, as Synapse does, so a client learns of a taken name before using a token.
       let localpart: string | null = null;
       if (body.username !== undefined) {
@@ -122,7 +124,7 @@ export function createAccountsService(deps: AccountsDeps) {
       }
       const outcome = await deps.uia.authenticate({ operation: 'register', flows: flows(), auth: body.auth });
       const token = outcome.registrationToken ? await deps.storage.registrationTokens.get(outcome.registrationToken) : null;
-      const passwordHash = await deps.hasher.hash(password);
+      const passwordHash = await deps.hasher.hash(checkPasswordParam(body.password));
       deps.limits.registration.record(ip);
       return finishRegistration({
         localpart,
