@@ -5,10 +5,10 @@
 //   node scripts/ensure-deps.mjs            npm packages only (prestart)
 //   node scripts/ensure-deps.mjs --system   also the Debian packages in scripts/system-packages.txt (pretest)
 //
-// npm: installs when node_modules is missing or package-lock.json differs from the one last installed. The
-// sha256 of the lockfile is kept in node_modules/.hearth-install-stamp. When the stamp is missing but
-// node_modules exists (installed by hand), npm's own record, node_modules/.package-lock.json, is compared
-// with the lockfile instead, so an up-to-date tree is adopted without reinstalling.
+// npm: runs `npm ci` when node_modules is missing or package-lock.json differs from the one last installed
+// (its sha256 is kept in node_modules/.hearth-install-stamp). Before reinstalling, npm's own record of the tree,
+// node_modules/.package-lock.json, is compared with the lockfile: when every package is already there at the
+// locked version (installed by hand, or `npm install <pkg>` updated both), the stamp is refreshed instead.
 //
 // System: missing packages are installed with apt-get when running as root; otherwise the command to run is
 // printed and the script carries on (the tests that need them will say so).
@@ -46,7 +46,9 @@ function ensureNpmPackages() {
   if (existsSync(nodeModules)) {
     const stamp = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
     if (stamp === hash) return;
-    if (stamp === null && treeMatchesLock(lockText)) {
+    // The lockfile changed (or the tree was installed without this script), but the tree may already match it:
+    // after `npm install <pkg>`, or a change that only moves a package between dependencies and devDependencies.
+    if (treeMatchesLock(lockText)) {
       writeFileSync(stampFile, `${hash}\n`);
       return;
     }
