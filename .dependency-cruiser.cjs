@@ -27,6 +27,8 @@ const HTTP = '^server/src/http/';
 const API = '^server/src/api/';
 const CONFIG = '^server/src/config/';
 const ENTRY = '^server/src/(server|main)\\.ts$';
+/** Every layer of the server; the entry side (main.ts, server.ts, cli/) sits above them. */
+const LAYERS = '^server/src/(core|rooms|storage|services|http|api|config)/';
 
 /** Node built-ins that do I/O or read the clock or process state: never in pure code. */
 const IO_BUILTINS =
@@ -185,11 +187,18 @@ module.exports = {
       to: { dependencyTypes: ['local'], pathNot: [CORE, CONFIG] },
     },
     {
-      name: 'only-main-imports-server',
-      comment: 'Only server/src/main.ts imports the composition root server.ts, and nothing imports main.ts (CONVENTIONS §1.2).',
+      name: 'layers-do-not-import-entry-points',
+      comment: 'The layers never import the composition root server.ts or main.ts; only the entry side (main.ts, cli/) does (CONVENTIONS §1.2).',
       severity: 'error',
-      from: { path: SRC, pathNot: [NOT_TESTS, '^server/src/main\\.ts$'] },
+      from: { path: LAYERS, pathNot: NOT_TESTS },
       to: { path: ENTRY },
+    },
+    {
+      name: 'nothing-imports-main',
+      comment: 'server/src/main.ts is the process entry point: nothing imports it.',
+      severity: 'error',
+      from: {},
+      to: { path: '^server/src/main\\.ts$' },
     },
     {
       name: 'server-runs-without-electron',
