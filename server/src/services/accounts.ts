@@ -164,10 +164,13 @@ export function createAccountsService(deps: AccountsDeps) {
       return true;
     },
 
-    /** GET /register/m.login.registration_token/validity: doesn't reserve a use. */
+    /**
+     * GET /register/m.login.registration_token/validity: doesn't reserve a use. Spec: 403 only when the
+     * server "does not permit registration"; open mode offers the token stage too, so it answers there.
+     */
     async isRegistrationTokenValid(token: string, ip: string): Promise<boolean> {
       deps.limits.availability.take(ip);
-      if (deps.registration.mode !== 'token') throw forbidden('Registration tokens are not used on this server');
+      if (deps.registration.mode === 'closed') throw forbidden('Registration is not enabled on this homeserver');
       const record = await deps.storage.registrationTokens.get(token);
       if (!record) return false;
       const usesLeft = record.usesAllowed === null || record.pending + record.completed < record.usesAllowed;
