@@ -64,9 +64,13 @@ export function createDevicesService(deps: DevicesDeps) {
       return view(device);
     },
 
-    /** PUT /devices/{deviceId} */
-    async rename(requester: Requester, deviceId: DeviceId, displayName: string | null): Promise<void> {
-      if (displayName !== null && displayName.length > MAX_DEVICE_DISPLAY_NAME_LENGTH) {
+    /** PUT /devices/{deviceId}. `undefined`: the name stays as it is (spec: "If not given, ... unchanged"). */
+    async rename(requester: Requester, deviceId: DeviceId, displayName: string | undefined): Promise<void> {
+      if (displayName === undefined) {
+        if (!(await deps.storage.devices.getDevice(requester.userId, deviceId))) throw notFound('Device not found');
+        return;
+      }
+      if (displayName.length > MAX_DEVICE_DISPLAY_NAME_LENGTH) {
         throw new MatrixError('M_INVALID_PARAM', `Device display name is too long (max ${MAX_DEVICE_DISPLAY_NAME_LENGTH})`);
       }
       if (!(await deps.storage.devices.renameDevice(requester.userId, deviceId, displayName))) throw notFound('Device not found');

@@ -27,17 +27,21 @@ export function devicesRoutes(app: TypedApp, services: Pick<Services, 'devices'>
       schema: { params: DeviceParams, body: Type.Object({ display_name: Type.Optional(Type.Union([Type.String(), Type.Null()])) }) },
     },
     async (request) => {
-      await services.devices.rename(requesterOf(request), request.params.deviceId as DeviceId, request.body.display_name ?? null);
+      // Spec: "If not given, the display name is unchanged" (null too, as Synapse treats it).
+      await services.devices.rename(requesterOf(request), request.params.deviceId as DeviceId, request.body.display_name ?? undefined);
       return {};
     },
   );
 
-  /** DELETE /_matrix/client/v3/devices/{deviceId}: the body (with `auth`) is optional on the first attempt. */
+  /**
+   * DELETE /_matrix/client/v3/devices/{deviceId}: the body (with `auth`) is optional on the first attempt, as
+   * Synapse treats it (older clients send none). Fastify validates a missing body as `null`, hence the union.
+   */
   app.delete(
     '/devices/:deviceId',
     {
       config: { auth: 'required' },
-      schema: { params: DeviceParams, body: Type.Optional(Type.Object({ auth: Type.Optional(Type.Unknown()) })) },
+      schema: { params: DeviceParams, body: Type.Union([Type.Object({ auth: Type.Optional(Type.Unknown()) }), Type.Null()]) },
     },
     async (request) => {
       await services.devices.delete(requesterOf(request), request.params.deviceId as DeviceId, request.body?.auth);
