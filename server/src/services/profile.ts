@@ -77,31 +77,27 @@ export function createProfileService(deps: ProfileDeps) {
     async getField(userId: string, keyName: string): Promise<Record<string, unknown>> {
       checkKey(keyName);
       const profile = await deps.storage.profiles.getProfile(await requireLocalUser(userId));
-      if (!(keyName in profile)) throw notFound('Profile field was not found');
+      if (!Object.hasOwn(profile, keyName)) throw notFound('Profile field was not found');
       return { [keyName]: profile[keyName] };
     },
 
     /** PUT /profile/{userId}/{keyName} */
     async setField(requester: Requester, userId: string, keyName: string, body: Record<string, unknown>): Promise<void> {
       checkKey(keyName);
-      if (!(keyName in body)) throw new MatrixError('M_MISSING_PARAM', `The body must contain "${keyName}"`);
+      if (!Object.hasOwn(body, keyName)) throw new MatrixError('M_MISSING_PARAM', `The body must contain "${keyName}"`);
       const value = body[keyName];
       authorise(requester, userId, keyName);
       checkValue(keyName, value);
-      const profile = await deps.storage.profiles.getProfile(await requireLocalUser(userId));
-      profile[keyName] = value;
-      if (bytes(JSON.stringify(profile)) >= MAX_PROFILE_BYTES) {
-        throw new MatrixError('M_PROFILE_TOO_LARGE', 'The profile would exceed 64 KiB');
-      }
-      await deps.storage.profiles.setField(requester.userId, keyName, value);
+      const owner = await requireLocalUser(userId);
+      const result = await deps.storage.profiles.setField(owner, keyName, value, MAX_PROFILE_BYTES);
+      if (!result.ok) throw new MatrixError('M_PROFILE_TOO_LARGE', 'The profile would exceed 64 KiB');
     },
 
     /** DELETE /profile/{userId}/{keyName} */
     async deleteField(requester: Requester, userId: string, keyName: string): Promise<void> {
       checkKey(keyName);
       authorise(requester, userId, keyName);
-      await requireLocalUser(userId);
-      await deps.storage.profiles.setField(requester.userId, keyName, null);
+      await deps.storage.profiles.deleteField(await requireLocalUser(userId), keyName);
     },
   };
 }

@@ -90,9 +90,17 @@ export interface UsersStore {
 export interface ProfilesStore {
   /** The user's profile fields, values as JSON values. */
   getProfile(userId: UserId): Promise<Record<string, unknown>>;
-  /** Sets (value !== null) or removes (null) one field. */
-  setField(userId: UserId, field: string, value: unknown): Promise<void>;
+  /**
+   * Sets one field to a JSON value (`null` is stored as null, spec: "Servers that accept null values SHOULD
+   * store them"). With `maxProfileBytes`, atomically refuses a change that would make the whole profile, as
+   * UTF-8 JSON, reach that size (spec: "the total profile MUST be under 64 KiB").
+   */
+  setField(userId: UserId, field: string, value: unknown, maxProfileBytes?: number): Promise<SetProfileFieldResult>;
+  /** Removes one field; nothing happens when it isn't set. */
+  deleteField(userId: UserId, field: string): Promise<void>;
 }
+
+export type SetProfileFieldResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'too_large' };
 
 export interface DevicesStore {
   listDevices(userId: UserId): Promise<DeviceRecord[]>;

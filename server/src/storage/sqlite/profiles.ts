@@ -1,6 +1,8 @@
-import type { ProfilesStore } from '../types.js';
+import type { ProfilesStore, SetProfileFieldResult } from '../types.js';
 import type { SqliteDatabase } from './open.js';
 import type { WriteQueue } from './write-queue.js';
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 export function createSqliteProfilesStore(db: SqliteDatabase, writes: WriteQueue): ProfilesStore {
   const select = db.prepare('SELECT field, value FROM profile_fields WHERE user_id = ? ORDER BY field');
@@ -9,18 +11,30 @@ export function createSqliteProfilesStore(db: SqliteDatabase, writes: WriteQueue
   );
   const remove = db.prepare('DELETE FROM profile_fields WHERE user_id = ? AND field = ?');
 
+  const read = (userId: string): Record<string, unknown> => {
+    const profile: Record<string, unknown> = {};
+    for (const row of select.all(userId) as Array<{ field: string; value: string }>) {
+      profile[row.field] = JSON.parse(row.value);
+    }
+    return profile;
+  };
+
   return {
-    getProfile: async (userId) => {
-      const profile: Record<string, unknown> = {};
-      for (const row of select.all(userId) as Array<{ field: string; value: string }>) {
-        profile[row.field] = JSON.parse(row.value);
-      }
-      return profile;
-    },
-    setField: (userId, field, value) =>
-      writes.run(() => {
-        if (value === null) remove.run(userId, field);
-        else upsert.run(userId, field, JSON.stringify(value));
+    getProfile: async (userId) => read(userId),
+
+    setField: (userId, field, value, maxProfileBytes) =>
+      writes.run((): SetProfileFieldResult => {
+        const json = JSON.stringify(value === undefined ? null : value);
+        if (maxProfileBytes !== undefined) {
+          // Measured inside the write, so concurrent changes can't together pass the limit.
+          const profile = read(userId);
+          profile[field] = JSON.parse(json);
+          if (utf8Bytes(JSON.stringify(profile)) >= maxProfileBytes) return { ok: false, reason: 'too_large' };
+        }
+        upsert.run(userId, field, json);
+        return { ok: true };
       }),
+
+    deleteField: (userId, field) => writes.run(() => void remove.run(userId, field)),
   };
 }
