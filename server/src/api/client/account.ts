@@ -40,8 +40,9 @@ export function accountRoutes(app: TypedApp, services: Pick<Services, 'accounts'
   /** POST /_matrix/client/v3/account/deactivate */
   app.post('/account/deactivate', { config: { auth: 'required' }, schema: { body: DeactivateBody } }, async (request) => {
     await services.accounts.deactivate(requesterOf(request), request.body ?? {});
-    // No identity server was ever bound, so there is nothing to unbind.
-    return { id_server_unbind_result: 'no-support' };
+    // Nothing can be bound here, so there is nothing to unbind; spec: the result "must be `success` if the
+    // homeserver has no identifiers to unbind for the user".
+    return { id_server_unbind_result: 'success' };
   });
 
   /** GET /_matrix/client/v3/account/3pid: none can be bound here, so the list is always empty. */
