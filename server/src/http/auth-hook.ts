@@ -4,7 +4,7 @@
  * "Using access tokens" (v1.19).
  */
 import type { FastifyRequest } from 'fastify';
-import { guestForbidden, missingToken, unknownToken } from '../core/errors.js';
+import { MatrixError, guestForbidden, missingToken } from '../core/errors.js';
 import type { AuthService } from '../services/auth.js';
 import type { TypedApp } from './types.js';
 
@@ -12,7 +12,8 @@ export function accessTokenOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw unknownToken('Invalid Authorization header');
+    // No bearer token in it means no access token was given (Synapse: M_MISSING_TOKEN as well).
+    if (!match) throw new MatrixError('M_MISSING_TOKEN', 'Invalid Authorization header');
     return match[1] ?? null;
   }
   const query = request.query as Record<string, unknown> | undefined;

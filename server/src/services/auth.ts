@@ -51,6 +51,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
   const invalidCredentials = () => forbidden('Invalid username or password');
+  const deactivated = () => new MatrixError('M_USER_DEACTIVATED', 'This account has been deactivated');
 
   /**
    * Checks `password` for `userId`, counting failures against rc_login_failed_attempts.
@@ -82,14 +83,19 @@ export function createAuthService(deps: AuthDeps) {
       if (body.type !== 'm.login.password') {
         throw new MatrixError('M_UNKNOWN', `Unknown login type: ${String(body.type)}`, { status: 400 });
       }
+      if (body.password === undefined) throw new MatrixError('M_MISSING_PARAM', 'Missing "password"');
       if (typeof body.password !== 'string') throw new MatrixError('M_BAD_JSON', '"password" must be a string');
       const userId = resolveLocalUser(identifierUser(body), deps.serverName);
       if (!userId) throw invalidCredentials();
       deps.limits.loginAccount.take(userId);
+      // A deactivated account has no password left to check, so say so whatever was typed, as Synapse does
+      // (its _check_local_password raises UserDeactivatedError before comparing hashes).
+      const before = await deps.storage.users.getUser(userId);
+      if (before?.deactivated) throw deactivated();
       if (!(await checkPassword(userId, body.password))) throw invalidCredentials();
       const user = await deps.storage.users.getUser(userId);
       if (!user) throw invalidCredentials();
-      if (user.deactivated) throw new MatrixError('M_USER_DEACTIVATED', 'This account has been deactivated');
+      if (user.deactivated) throw deactivated();
 
       const deviceId = (typeof body.device_id === 'string' && body.device_id.length > 0 ? body.device_id : generateDeviceId()) as DeviceId;
       const displayName = typeof body.initial_device_display_name === 'string' ? body.initial_device_display_name : null;

@@ -33,6 +33,7 @@ export function identifierUser(body: Record<string, unknown>): string {
       throw new MatrixError('M_FORBIDDEN', 'Invalid username or password');
     }
     if (type !== 'm.id.user') throw new MatrixError('M_UNKNOWN', `Unknown login identifier type: ${String(type)}`, { status: 400 });
+    if (user === undefined) throw new MatrixError('M_MISSING_PARAM', 'Missing "identifier.user"');
     if (typeof user !== 'string') throw new MatrixError('M_BAD_JSON', '"identifier.user" must be a string');
     return user;
   }
