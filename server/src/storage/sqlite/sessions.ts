@@ -31,8 +31,11 @@ export function createSqliteSessionsStore(db: SqliteDatabase, writes: WriteQueue
   const markUsed = db.prepare('UPDATE access_tokens SET used = 1 WHERE id = ?');
   const deletePredecessors = db.prepare('DELETE FROM refresh_tokens WHERE next_token_id = ?');
   const selectRefresh = db.prepare('SELECT id, user_id, device_id, expires_ts, next_token_id FROM refresh_tokens WHERE token_hash = ?');
-  const refreshUsed = db.prepare(`SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE next_token_id = ?)
-    OR EXISTS (SELECT 1 FROM access_tokens WHERE refresh_token_id = ? AND used = 1)`).pluck();
+  // Has the successor pair been used: its refresh token exchanged, or its access token presented?
+  const successorUsed = db.prepare(`SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE id = @id AND next_token_id IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM access_tokens WHERE refresh_token_id = @id AND used = 1)`).pluck();
+  const deleteRefreshById = db.prepare('DELETE FROM refresh_tokens WHERE id = ?');
+  const deleteAccessByRefresh = db.prepare('DELETE FROM access_tokens WHERE refresh_token_id = ?');
   const setNext = db.prepare('UPDATE refresh_tokens SET next_token_id = ? WHERE id = ?');
   const deviceExists = db.prepare('SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?').pluck();
 
@@ -71,8 +74,11 @@ export function createSqliteSessionsStore(db: SqliteDatabase, writes: WriteQueue
         if (!old || !deviceExists.get(old.user_id, old.device_id)) return { ok: false, reason: 'unknown' } as const;
         if (old.expires_ts !== null && old.expires_ts <= now) return { ok: false, reason: 'expired' } as const;
         // Spec: the old token stays valid until the new access or refresh token is used.
-        if (old.next_token_id !== null && refreshUsed.get(old.next_token_id, old.next_token_id) === 1) {
-          return { ok: false, reason: 'superseded' } as const;
+        if (old.next_token_id !== null) {
+          if (successorUsed.get({ id: old.next_token_id }) === 1) return { ok: false, reason: 'superseded' } as const;
+          // A retry (the client never got the last reply): the pair it never saw is replaced, as Synapse does.
+          deleteAccessByRefresh.run(old.next_token_id);
+          deleteRefreshById.run(old.next_token_id);
         }
         const userId = old.user_id as UserId;
         const deviceId = old.device_id as DeviceId;

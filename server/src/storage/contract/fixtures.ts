@@ -1,0 +1,96 @@
+/**
+ * Shared helpers of the storage contract suites (CONVENTIONS §8): every backend runs the same suites,
+ * given a factory that opens a fresh, empty, migrated Storage on each call.
+ */
+import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
+import type { DeviceId, UserId } from '../../core/ids.js';
+import type { NewAccount, NewTokens, Storage } from '../types.js';
+
+/** Opens a fresh, empty storage (a new database) each time it is called. */
+export type StorageFactory = () => Promise<Storage>;
+
+export const SERVER_NAME = 'contract.test';
+export const T0 = 1_700_000_000_000;
+
+export const userId = (localpart: string): UserId => `@${localpart}:${SERVER_NAME}` as UserId;
+export const deviceId = (id: string): DeviceId => id as DeviceId;
+
+/** A random token digest, as the services store them (SHA-256 size). */
+export const tokenHash = (): Buffer => randomBytes(32);
+
+export interface IssuedHashes {
+  readonly access: Buffer;
+  readonly refresh: Buffer | null;
+  readonly tokens: NewTokens;
+}
+
+/** Token digests for a session; with `refresh`, a refreshable access token expiring at `accessExpiresTs`. */
+export function issue(options: { refresh?: boolean; accessExpiresTs?: number | null; refreshExpiresTs?: number | null } = {}): IssuedHashes {
+  const access = tokenHash();
+  if (!options.refresh) {
+    return { access, refresh: null, tokens: { accessTokenHash: access, accessExpiresTs: options.accessExpiresTs ?? null } };
+  }
+  const refresh = tokenHash();
+  return {
+    access,
+    refresh,
+    tokens: {
+      accessTokenHash: access,
+      accessExpiresTs: options.accessExpiresTs === undefined ? T0 + 300_000 : options.accessExpiresTs,
+      refresh: { tokenHash: refresh, expiresTs: options.refreshExpiresTs ?? null },
+    },
+  };
+}
+
+/** A NewAccount with defaults: a password, not admin, not guest, logged in on `device` unless `session: null`. */
+export function account(localpart: string | null, overrides: Partial<NewAccount> & { device?: string } = {}): NewAccount {
+  const { device, ...rest } = overrides;
+  return {
+    localpart,
+    serverName: SERVER_NAME,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$fake$hash',
+    isAdmin: false,
+    isGuest: false,
+    displayName: localpart,
+    registrationToken: null,
+    uiaSessionId: null,
+    session: { deviceId: deviceId(device ?? 'DEVICE'), deviceDisplayName: null, tokens: issue().tokens },
+    now: T0,
+    ...rest,
+  };
+}
+
+/**
+ * Opens storages for a suite: `shared()` is one storage for the whole suite (tests use distinct users),
+ * `fresh()` an empty one for a test that needs it. All are closed after the suite.
+ */
+export function storages(factory: StorageFactory): { shared: () => Storage; fresh: () => Promise<Storage> } {
+  const opened: Storage[] = [];
+  let sharedStorage: Storage | null = null;
+  before(async () => {
+    sharedStorage = await factory();
+    opened.push(sharedStorage);
+  });
+  after(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+  });
+  return {
+    shared: () => {
+      if (!sharedStorage) throw new Error('storage used outside a test');
+      return sharedStorage;
+    },
+    fresh: async () => {
+      const storage = await factory();
+      opened.push(storage);
+      return storage;
+    },
+  };
+}
+
+/** Registers an account and asserts it worked; returns its user ID. */
+export async function registerOk(storage: Storage, newAccount: NewAccount): Promise<UserId> {
+  const result = await storage.users.register(newAccount);
+  if (!result.ok) throw new Error(`register ${String(newAccount.localpart)}: ${result.reason}`);
+  return result.userId;
+}
