@@ -10,12 +10,15 @@ import * as commands from './cli/commands.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand(argv);
+  // An empty variable counts as unset: `HEARTH_DATA_DIR= hearth serve` must not make the working directory
+  // the data directory.
+  const variable = (name: string) => process.env[name] || undefined;
   const ctx: commands.CommandContext = {
     env: {
-      HEARTH_DATA_DIR: process.env.HEARTH_DATA_DIR,
-      HEARTH_SERVER_NAME: process.env.HEARTH_SERVER_NAME,
-      HEARTH_BIND: process.env.HEARTH_BIND,
-      HEARTH_ADMIN_BIND: process.env.HEARTH_ADMIN_BIND,
+      HEARTH_DATA_DIR: variable('HEARTH_DATA_DIR'),
+      HEARTH_SERVER_NAME: variable('HEARTH_SERVER_NAME'),
+      HEARTH_BIND: variable('HEARTH_BIND'),
+      HEARTH_ADMIN_BIND: variable('HEARTH_ADMIN_BIND'),
     },
     cwd: process.cwd(),
     out: (line) => process.stdout.write(`${line}\n`),
@@ -52,6 +55,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof commands.CliError) process.stderr.write(`error: ${error.message}\n`);
     else if (error instanceof MatrixError) process.stderr.write(`error: ${error.message} (${error.errcode})\n`);
     else if (error instanceof commands.UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);

@@ -28,8 +28,8 @@ export const USAGE = `Usage: hearth <command> [options]
 Commands:
   init                              Create the data directory, config, signing key and database
   serve                             Run the homeserver (initialising the data directory if needed)
-  register-user <localpart> --password P [--admin]
-                                    Create an account
+  register-user <localpart> [--password P] [--admin]
+                                    Create an account (reads the password from stdin if not given)
   hash-password [--password P]      Print an argon2id hash (reads the password from stdin if not given)
   create-registration-token [--uses N] [--expires WHEN] [--token T]
                                     Create a registration token; WHEN is a duration (7d, 12h) or a date

@@ -18,8 +18,11 @@ export interface CommandContext {
   readonly stdin: NodeJS.ReadableStream;
 }
 
-const dataDirOf = (cmd: ParsedCommand, ctx: CommandContext) =>
-  resolveDataDir(cmd.flags['data-dir'] as string | undefined, ctx.env, ctx.cwd);
+function dataDirOf(cmd: ParsedCommand, ctx: CommandContext): string {
+  const flag = cmd.flags['data-dir'] as string | undefined;
+  if (flag === '') throw new UsageError('--data-dir needs a directory');
+  return resolveDataDir(flag, ctx.env, ctx.cwd);
+}
 
 export function init(cmd: ParsedCommand, ctx: CommandContext): void {
   const { config, created } = ensureDataDir(dataDirOf(cmd, ctx), ctx.env);
@@ -31,17 +34,30 @@ export function init(cmd: ParsedCommand, ctx: CommandContext): void {
 export async function serve(cmd: ParsedCommand, ctx: CommandContext): Promise<Homeserver> {
   const { config } = ensureDataDir(dataDirOf(cmd, ctx), ctx.env);
   const hs = await createHomeserver(config);
-  const publicUrl = await hs.publicApp.listen({ host: config.listeners.public.host, port: config.listeners.public.port });
-  const adminUrl = await hs.adminApp.listen({ host: config.listeners.admin.host, port: config.listeners.admin.port });
+  let publicUrl: string;
+  let adminUrl: string;
+  try {
+    publicUrl = await listen(hs.publicApp, 'public', config.listeners.public, 'HEARTH_BIND');
+    adminUrl = await listen(hs.adminApp, 'admin', config.listeners.admin, 'HEARTH_ADMIN_BIND');
+  } catch (error) {
+    await hs.close();
+    throw error;
+  }
   hs.log.info({ public: publicUrl, admin: adminUrl, serverName: config.serverName }, 'listening');
   const bootstrap = config.registration.mode === 'closed' ? null : await hs.services.registrationTokens.bootstrapAdminToken();
   printBanner(ctx.out, { config, publicUrl, adminUrl, bootstrapToken: bootstrap?.token ?? null });
 
   let closing = false;
   const stop = (signal: string) => {
+    // A repeated signal (the `hearth` wrapper passes on the terminal's Ctrl+C, which the terminal also
+    // sent us) must not kill the process half-way through closing the database.
     if (closing) return;
     closing = true;
     hs.log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      hs.log.error({ signal }, 'graceful shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
     hs.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -50,17 +66,33 @@ export async function serve(cmd: ParsedCommand, ctx: CommandContext): Promise<Ho
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   return hs;
+}
+
+/** Listens, turning the usual operator mistakes (port taken, no permission) into one clear line. */
+async function listen(app: Homeserver['publicApp'], name: 'public' | 'admin', at: { host: string; port: number }, variable: string): Promise<string> {
+  try {
+    return await app.listen({ host: at.host, port: at.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reasons: Record<string, string> = {
+      EADDRINUSE: 'the address is already in use (is another server running?)',
+      EACCES: 'permission denied (ports below 1024 need privileges)',
+      EADDRNOTAVAIL: 'this machine has no such address',
+    };
+    const reason = code === undefined ? undefined : reasons[code];
+    if (reason === undefined) throw error;
+    throw new CliError(`cannot listen on ${at.host}:${at.port} for the ${name} API: ${reason}. Change listeners.${name} in homeserver.yaml or set ${variable}=host:port.`);
+  }
 }
 
 export async function registerUser(cmd: ParsedCommand, ctx: CommandContext): Promise<void> {
   const [username] = cmd.positionals;
-  const password = cmd.flags.password;
-  if (!username || typeof password !== 'string' || password.length === 0) {
-    throw new UsageError('register-user needs a localpart and --password');
-  }
+  if (!username) throw new UsageError('register-user needs a localpart');
+  // From stdin when not given: a password on the command line shows in `ps` and the shell history.
+  const password = await passwordOf(cmd, ctx);
   const { config } = ensureDataDir(dataDirOf(cmd, ctx), ctx.env);
   const localpart = checkNewLocalpart(username, config.serverName);
   const hs = await createHomeserver(config);
@@ -86,9 +118,7 @@ export async function registerUser(cmd: ParsedCommand, ctx: CommandContext): Pro
 }
 
 export async function hashPassword(cmd: ParsedCommand, ctx: CommandContext): Promise<void> {
-  let password = cmd.flags.password;
-  if (typeof password !== 'string') password = await readLine(ctx.stdin);
-  if (!password) throw new UsageError('no password given (use --password or write it to stdin)');
+  const password = await passwordOf(cmd, ctx);
   const dataDir = dataDirOf(cmd, ctx);
   // Use the server's cost settings when it has a config; the defaults otherwise.
   let options = { memoryKib: 19456, iterations: 2, parallelism: 1, maxConcurrent: 1 };
@@ -135,7 +165,22 @@ export function parseExpiry(value: string, now: number): number {
   return parsed;
 }
 
+/** A wrong command line: reported with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** A failure explained by its message alone (no stack trace): exit code 1. */
+export class CliError extends Error {}
+
+/** --password, else the first line of stdin (with a prompt when stdin is a terminal). */
+async function passwordOf(cmd: ParsedCommand, ctx: CommandContext): Promise<string> {
+  let password = cmd.flags.password;
+  if (typeof password !== 'string') {
+    if ((ctx.stdin as { isTTY?: boolean }).isTTY) process.stderr.write('Password: ');
+    password = await readLine(ctx.stdin);
+  }
+  if (!password) throw new UsageError('no password given (use --password or write it to stdin)');
+  return password;
+}
 
 async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
   const lines = createInterface({ input: stream });
