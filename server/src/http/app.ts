@@ -5,8 +5,11 @@
  */
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { MatrixError } from '../core/errors.js';
 import { installJsonBodyParser } from './body-parser.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, sendMatrixError } from './errors.js';
 import type { TypedApp } from './types.js';
 
 export interface AppOptions {
@@ -20,6 +23,28 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&]access_token=)[^&]*/gi, '$1<redacted>');
 }
 
+/**
+ * Malformed HTTP (a broken request line, headers over Node's limit, a timeout) never reaches fastify's
+ * routing; node answers on the raw socket. Same status codes as fastify's default handler, Matrix bodies.
+ */
+function matrixClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, errcode, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'M_UNKNOWN', 'Request timed out']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'M_TOO_LARGE', 'Request headers too large']
+        : [400, 'M_UNKNOWN', 'Malformed HTTP request'];
+  const body = JSON.stringify({ errcode, error: message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export function createApp(options: AppOptions): TypedApp {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -29,6 +54,17 @@ export function createApp(options: AppOptions): TypedApp {
     // Matrix IDs in paths contain characters that must arrive decoded but intact (e.g. `@a:b`).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
+    // Requests fastify rejects before routing still get the Matrix error shape (a JSON body with errcode).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void sendMatrixError(
+        reply,
+        tooLong
+          ? new MatrixError('M_TOO_LARGE', 'A path parameter is too long', { status: 414 })
+          : new MatrixError('M_UNRECOGNIZED', 'The request path is not valid', { status: 400 }),
+      );
+    },
+    clientErrorHandler: matrixClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

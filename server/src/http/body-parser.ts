@@ -12,7 +12,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 const notJson = (): FastifyError => new MatrixError('M_NOT_JSON', 'Content not JSON.') as unknown as FastifyError;
 
+/** RFC 9110 media type: type "/" subtype, then parameters. */
+const MEDIA_TYPE_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?$/;
+
 export function installJsonBodyParser(app: TypedApp): void {
+  // fastify answers 415 to a Content-Type it can't parse ("json", "", ";;") before any parser runs;
+  // Synapse reads such a body as JSON like any other, so the header is treated as absent.
+  app.addHook('onRequest', async (request) => {
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !MEDIA_TYPE_RE.test(contentType.trim())) {
+      request.headers['content-type'] = 'application/octet-stream';
+    }
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     let text: string;

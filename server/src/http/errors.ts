@@ -22,7 +22,10 @@ function fromValidation(error: FastifyError, request: FastifyRequest): MatrixErr
   const first = issues[0];
   const where = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
   if (first?.keyword === 'required') {
-    const name = String(first.params?.missingProperty ?? where);
+    // TypeBox names them in `requiredProperties` (a list), Ajv in `missingProperty`.
+    const listed = first.params?.requiredProperties;
+    const missing = Array.isArray(listed) ? listed.join(', ') : first.params?.missingProperty;
+    const name = [where, String(missing ?? '')].filter((part) => part.length > 0).join('.');
     return new MatrixError('M_MISSING_PARAM', `Missing ${context === 'body' ? 'property' : 'parameter'}: ${name}`);
   }
   const message = `Invalid ${context}${where ? ` "${where}"` : ''}: ${first?.message ?? 'invalid value'}`;
