@@ -1,4 +1,4 @@
-// complement: TestLogin, TestLogout, TestDeactivateAccount; sytest: tests/10apidoc/02login.pl, tests/10apidoc/03logout.pl
+// complement: TestLogin, TestLogout, TestDeactivateAccount; sytest: tests/10apidoc/02login.pl
 /**
  * POST /login, /logout, /logout/all, access-token handling and the login rate limits, black-box over
  * HTTP. Spec: client-server-api "Login", "Logout", "Using access tokens", "Rate limiting",
@@ -39,6 +39,13 @@ async function deactivate(hs: TestServer, localpart: string, token: string, pass
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body.errcode, 'M_FORBIDDEN');
   assert.equal(wrong.body.session, first.body.session);
+  // Complement's form: the legacy `user` field with a full user ID and no session.
+  const legacy = await hs.request('POST', '/_matrix/client/v3/account/deactivate', {
+    token,
+    body: { auth: { type: 'm.login.password', user: `@${localpart}:hearth.test`, password: 'wrong_password' } },
+  });
+  assert.equal(legacy.status, 401);
+  assert.equal(legacy.body.errcode, 'M_FORBIDDEN');
   const done = await hs.request('POST', '/_matrix/client/v3/account/deactivate', { token, body: { auth: { ...auth, password } } });
   assert.equal(done.status, 200, JSON.stringify(done.body));
 }

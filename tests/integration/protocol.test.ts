@@ -1,4 +1,4 @@
-// complement: TestVersionStructure, TestServerCapabilities, TestRequestEncodingFails, TestJSONParsing (invalid_test.go); sytest: tests/10apidoc/00prepare.pl, tests/90jira/SYN-627.pl
+// complement: TestVersionStructure, TestServerCapabilities, TestRequestEncodingFails; sytest: tests/10apidoc/04version.pl, tests/10apidoc/45server-capabilities.pl, tests/10apidoc/01request-encoding.pl
 /**
  * Protocol-level behaviour of the public listener, black-box over HTTP: versions, well-known,
  * capabilities, the legacy r0 prefix, 404/405, body parsing and its errors, CORS, body size, and a

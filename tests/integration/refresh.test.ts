@@ -1,4 +1,4 @@
-// sytest: tests/10apidoc/02login.pl (refresh tokens: Synapse tests/rest/client/test_auth.py RefreshAuthTests, no complement test)
+// sytest: none (refresh tokens postdate sytest, and complement has no test); behaviour as Synapse tests/rest/client/test_auth.py RefreshAuthTests
 /**
  * Refresh tokens and expiring access tokens, black-box over HTTP. Spec: client-server-api "Refreshing
  * access tokens", "Soft logout", refresh.yaml (v1.3+, v1.19).

@@ -1,4 +1,4 @@
-// complement: TestRegistration, Test11Register, TestRequestEncodingFails; sytest: tests/10apidoc/01register.pl, tests/10apidoc/04guest.pl
+// complement: TestRegistration, Test11Register, TestRequestEncodingFails; sytest: tests/10apidoc/01register.pl, tests/10apidoc/01request-encoding.pl
 /**
  * POST /register (token, open and closed modes, guests), /register/available and the registration-token
  * validity endpoint, black-box over HTTP. Spec: client-server-api "Account registration", registration.yaml,
@@ -499,6 +499,23 @@ test('registration is rate limited per address (rc_registration)', async (t) => 
   assert.ok(limited.body.retry_after_ms > 0 && limited.body.retry_after_ms <= 10_000, String(limited.body.retry_after_ms));
   assert.ok(Number(limited.headers.get('retry-after')) >= 1);
   assert.equal(await hs.hs.storage.users.getUser('@three:hearth.test' as never), null);
+});
+
+test('rc_registration holds for concurrent registrations too', async (t) => {
+  const hs = await startTestServer(t, {
+    config: {
+      registration: { mode: 'open' },
+      rate_limits: { ...RELAXED_RATE_LIMITS, rc_registration: { per_second: 0.1, burst_count: 2 } },
+    },
+  });
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      hs.request('POST', REGISTER, { body: { username: `burst${i}`, password: PASSWORD, auth: { type: 'm.login.dummy' } } }),
+    ),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 429, 429, 429, 429, 429, 429]);
+  for (const r of results.filter((res) => res.status === 429)) assert.equal(r.body.errcode, 'M_LIMIT_EXCEEDED');
+  assert.equal(await hs.hs.storage.users.countUsers(), 2);
 });
 
 test('a body that is not valid UTF-8 JSON is refused with M_NOT_JSON', async (t) => {

@@ -123,9 +123,12 @@ export function createAccountsService(deps: AccountsDeps) {
         }
       }
       const outcome = await deps.uia.authenticate({ operation: 'register', flows: flows(), auth: body.auth });
+      const password = checkPasswordParam(body.password);
+      // Check and count in one synchronous step: the check above ran before awaits, so requests racing
+      // past it together would otherwise all be let through (Synapse also counts in register_user).
+      deps.limits.registration.take(ip);
       const token = outcome.registrationToken ? await deps.storage.registrationTokens.get(outcome.registrationToken) : null;
-      const passwordHash = await deps.hasher.hash(checkPasswordParam(body.password));
-      deps.limits.registration.record(ip);
+      const passwordHash = await deps.hasher.hash(password);
       return finishRegistration({
         localpart,
         passwordHash,
