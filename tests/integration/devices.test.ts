@@ -380,6 +380,31 @@ test('POST /delete_devices deletes several devices with UIA', async (t) => {
   assert.equal(notArray.body.errcode, 'M_BAD_JSON');
 });
 
+test('a UIA session for one device whose ID contains a comma can\'t delete the two devices it resembles', async (t) => {
+  const hs = await startTestServer(t);
+  const alice = await hs.register('alice');
+  await loginDevice(hs, alice, 'A,B');
+  await loginDevice(hs, alice, 'A');
+  await loginDevice(hs, alice, 'B');
+  const first = await hs.request('POST', `${V3}/delete_devices`, { token: alice.accessToken, body: { devices: ['A,B'] } });
+  assert.equal(first.status, 401);
+  const other = await hs.request('POST', `${V3}/delete_devices`, {
+    token: alice.accessToken,
+    body: { devices: ['A', 'B'], auth: passwordAuth(alice, first.body.session as string) },
+  });
+  assert.equal(other.status, 403, JSON.stringify(other.body));
+  const list = await hs.request('GET', `${V3}/devices`, { token: alice.accessToken });
+  assert.equal(list.body.devices.length, 4);
+
+  // The same set, in another order or with repeats, is the same operation.
+  const same = await hs.request('POST', `${V3}/delete_devices`, {
+    token: alice.accessToken,
+    body: { devices: ['A,B', 'A,B'], auth: passwordAuth(alice, first.body.session as string) },
+  });
+  assert.equal(same.status, 200, JSON.stringify(same.body));
+  assert.equal((await hs.request('GET', `${V3}/devices/${encodeURIComponent('A,B')}`, { token: alice.accessToken })).status, 404);
+});
+
 test('malformed auth objects are client errors, never 500', async (t) => {
   const hs = await startTestServer(t);
   const alice = await hs.register('alice');

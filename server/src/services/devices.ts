@@ -27,6 +27,13 @@ export interface DevicesDeps {
 
 export type DevicesService = ReturnType<typeof createDevicesService>;
 
+/**
+ * The UIA operation deleting these devices authorises. The set is JSON-encoded: device IDs may contain any
+ * character, so joining them with a separator would let the session for ["a,b"] delete "a" and "b".
+ */
+const deleteOperation = (requester: Requester, deviceIds: readonly DeviceId[]): string =>
+  `delete_devices:${requester.userId}:${JSON.stringify([...new Set(deviceIds)].sort())}`;
+
 export function createDevicesService(deps: DevicesDeps) {
   const view = (device: DeviceRecord): DeviceView => {
     const recent = deps.clientIps.pendingFor(device.userId, device.deviceId);
@@ -78,10 +85,10 @@ export function createDevicesService(deps: DevicesDeps) {
 
     /** DELETE /devices/{deviceId} */
     delete: (requester: Requester, deviceId: DeviceId, auth: unknown): Promise<void> =>
-      deleteWithAuth(requester, [deviceId], auth, `delete_devices:${requester.userId}:${deviceId}`),
+      deleteWithAuth(requester, [deviceId], auth, deleteOperation(requester, [deviceId])),
 
     /** POST /delete_devices */
     deleteMany: (requester: Requester, deviceIds: readonly DeviceId[], auth: unknown): Promise<void> =>
-      deleteWithAuth(requester, deviceIds, auth, `delete_devices:${requester.userId}:${[...deviceIds].sort().join(',')}`),
+      deleteWithAuth(requester, deviceIds, auth, deleteOperation(requester, deviceIds)),
   };
 }
