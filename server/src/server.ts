@@ -9,9 +9,9 @@ import { adminApi } from './api/admin/index.js';
 import { clientApi } from './api/client/index.js';
 import { discoveryRoutes } from './api/client/discovery.js';
 import type { Clock } from './core/clock.js';
+import { defaultPublicBaseUrl } from './config/load.js';
 import type { HomeserverConfig } from './config/types.js';
 import { createApp } from './http/app.js';
-import { installCors } from './http/cors.js';
 import type { TypedApp } from './http/types.js';
 import { parseSigningKeyFile, type SigningKey } from './rooms/signing.js';
 import { createAccountsService } from './services/accounts.js';
@@ -70,7 +70,17 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const log = options.logger ?? createLogger(config.log.level);
   const signingKey = loadSigningKey(config.signingKeyPath);
   const storage = openSqliteStorage(config.database.path, { synchronous: config.database.synchronous });
-  const server: ServerInfo = { serverName: config.serverName, publicBaseUrl: config.publicBaseUrl, version: HEARTH_VERSION };
+  let publicApp: TypedApp | null = null;
+  const server: ServerInfo = {
+    serverName: config.serverName,
+    version: HEARTH_VERSION,
+    publicBaseUrl: () => {
+      if (config.publicBaseUrl !== null) return config.publicBaseUrl;
+      const bound = publicApp?.server.address();
+      const port = bound && typeof bound === 'object' ? bound.port : config.listeners.public.port;
+      return defaultPublicBaseUrl(config.listeners.public.host, port);
+    },
+  };
 
   const limiter = (name: keyof HomeserverConfig['rateLimits']) => createRateLimiter(config.rateLimits[name], clock);
   const hasher = createPasswordHasher(config.passwordHashing);
@@ -112,12 +122,17 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     registrationTokens: createRegistrationTokensService({ storage, clock }),
   };
 
-  const publicApp = createApp({ logger: log.child({ listener: 'public' }) });
-  installCors(publicApp);
+  publicApp = createApp({
+    logger: log.child({ listener: 'public' }),
+    cors: true,
+    trustProxy: config.listeners.public.xForwarded,
+  });
+  const inFlight = trackInFlight(publicApp);
   discoveryRoutes(publicApp, server);
   await clientApi(publicApp, services);
 
-  const adminApp = createApp({ logger: log.child({ listener: 'admin' }) });
+  const adminApp = createApp({ logger: log.child({ listener: 'admin' }), trustProxy: config.listeners.admin.xForwarded });
+  const adminInFlight = trackInFlight(adminApp);
   await adminApi(adminApp, { server, adminToken: config.adminApi.token });
 
   // Expired UIA sessions give back the registration-token uses they reserved.
@@ -136,9 +151,57 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log,
     async close() {
       clearInterval(sweeper);
-      await Promise.allSettled([publicApp.close(), adminApp.close()]);
+      await Promise.allSettled([publicApp?.close(), adminApp.close()]);
+      // A handler can outlive its connection (the client hung up): let it finish before storage closes.
+      await Promise.all([inFlight.settled(CLOSE_GRACE_MS), adminInFlight.settled(CLOSE_GRACE_MS)]);
       await clientIps.close();
       await storage.close();
+    },
+  };
+}
+
+/** How long close() waits for handlers still running after their connections are gone. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Counts requests whose handlers haven't finished, so close() can wait for them: fastify's close()
+ * doesn't wait for a handler whose client already hung up. A reply passes onSend when its handler
+ * finishes, whether or not the client is still there; onResponse covers replies without a payload.
+ */
+function trackInFlight(app: TypedApp) {
+  const running = new Set<object>();
+  let waiters: Array<() => void> = [];
+  const finish = async (request: object) => {
+    if (running.delete(request) && running.size === 0) {
+      for (const wake of waiters) wake();
+      waiters = [];
+    }
+  };
+  app.addHook('onRequest', async (request) => {
+    running.add(request);
+  });
+  const handled = new WeakSet<object>();
+  app.addHook('preHandler', async (request) => {
+    handled.add(request);
+  });
+  app.addHook('onSend', finish);
+  app.addHook('onResponse', finish);
+  // Aborted before its handler ran: nothing more will happen for it.
+  app.addHook('onRequestAbort', async (request) => {
+    if (!handled.has(request)) await finish(request);
+  });
+  return {
+    /** Resolves when no handler runs, or after `maxMs` at the latest. */
+    settled(maxMs: number): Promise<void> {
+      if (running.size === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, maxMs);
+        timer.unref();
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
   };
 }

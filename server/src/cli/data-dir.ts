@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CONFIG_FILE_NAME, loadConfig, type HearthEnv } from '../config/load.js';
+import { CONFIG_FILE_NAME, ConfigError, loadConfig, type HearthEnv } from '../config/load.js';
 import { renderConfig } from '../config/render.js';
 import type { HomeserverConfig } from '../config/types.js';
 import { formatSigningKeyFile, generateSigningKey } from '../rooms/signing.js';
-import { openSqliteStorage } from '../storage/sqlite/index.js';
+import { openSqliteStorage, type SqliteStorage } from '../storage/sqlite/index.js';
 
 export interface DataDirResult {
   readonly config: HomeserverConfig;
@@ -40,6 +40,28 @@ export function ensureDataDir(dataDir: string, env: HearthEnv): DataDirResult {
   if (config.database.path !== ':memory:' && !existsSync(config.database.path)) created.push(config.database.path);
   // Opening migrates: the database exists, at the current schema, when this returns.
   const storage = openSqliteStorage(config.database.path, { synchronous: config.database.synchronous });
-  storage.db.close();
+  try {
+    checkServerNameUnchanged(storage.db, config, env);
+  } finally {
+    storage.db.close();
+  }
   return { config, created };
+}
+
+/**
+ * The server name is part of every user ID: once users exist it cannot change (a different
+ * server_name or HEARTH_SERVER_NAME would silently start a second, empty namespace beside them).
+ */
+function checkServerNameUnchanged(db: SqliteStorage['db'], config: HomeserverConfig, env: HearthEnv): void {
+  const suffix = `:${config.serverName}`;
+  const other = db
+    .prepare('SELECT user_id FROM users WHERE substr(user_id, -length(?)) != ? LIMIT 1')
+    .get(suffix, suffix) as { user_id: string } | undefined;
+  if (!other) return;
+  const existing = other.user_id.slice(other.user_id.indexOf(':') + 1);
+  const source = env.HEARTH_SERVER_NAME ? 'HEARTH_SERVER_NAME' : 'server_name';
+  throw new ConfigError(config.configPath, [
+    `${source}: is "${config.serverName}", but the database holds users of "${existing}" (such as ${other.user_id}); ` +
+      'the server name cannot change once users exist',
+  ]);
 }

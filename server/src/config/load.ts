@@ -9,7 +9,7 @@ import { Value } from 'typebox/value';
 import YAML from 'yaml';
 import { isValidServerName, type ServerName } from '../core/ids.js';
 import { ConfigSchema, type ConfigFile } from './schema.js';
-import type { HomeserverConfig, ListenerConfig, RateLimitConfig } from './types.js';
+import type { HomeserverConfig, RateLimitConfig } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 
 export const CONFIG_FILE_NAME = 'homeserver.yaml';
@@ -83,18 +83,29 @@ function applyEnvOverrides(file: Record<string, unknown>, env: HearthEnv, proble
     const value = env[variable];
     if (!value) continue;
     const bind = parseBind(value);
-    if (bind) listeners[name] = bind;
+    const existing = listeners[name];
+    // Only host and port: other listener settings in the file (x_forwarded) still apply.
+    if (bind) listeners[name] = { ...(typeof existing === 'object' && existing !== null ? existing : {}), ...bind };
     else problems.push(`${variable}: "${value}" is not host:port (e.g. 127.0.0.1:8008 or [::1]:8008)`);
   }
 }
 
 /** Parses `host:port`, `[v6]:port`. */
-export function parseBind(value: string): ListenerConfig | null {
+export function parseBind(value: string): { host: string; port: number } | null {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(value.trim());
   if (!match) return null;
   const port = Number(match[2]);
   if (port > 65535) return null;
   return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
+}
+
+/**
+ * The URL clients reach the server at when `public_baseurl` is unset: the public listener's bound
+ * address (so port 0 gives the port actually picked), with a wildcard host shown as loopback.
+ */
+export function defaultPublicBaseUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
 }
 
 interface SchemaNode {
@@ -179,16 +190,15 @@ function rateLimit(value: { per_second: number; burst_count: number }): RateLimi
 
 function resolve(file: ConfigFile, dataDir: string, configPath: string): HomeserverConfig {
   const inData = (p: string) => (p === ':memory:' ? p : path.resolve(dataDir, p));
-  const pub = file.listeners.public;
-  const urlHost = pub.host.includes(':') ? `[${pub.host}]` : pub.host === '0.0.0.0' ? '127.0.0.1' : pub.host;
-  const baseUrl = file.public_baseurl ?? `http://${urlHost}:${pub.port}/`;
+  const listener = (l: ConfigFile['listeners']['public']) => ({ host: l.host, port: l.port, xForwarded: l.x_forwarded });
+  const baseUrl = file.public_baseurl;
   const rl = file.rate_limits;
   return {
     dataDir,
     configPath,
     serverName: file.server_name as ServerName,
-    publicBaseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    listeners: { public: { ...pub }, admin: { ...file.listeners.admin } },
+    publicBaseUrl: baseUrl === undefined ? null : baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+    listeners: { public: listener(file.listeners.public), admin: listener(file.listeners.admin) },
     database: { path: inData(file.database.path), synchronous: file.database.synchronous },
     mediaStorePath: inData(file.media_store_path),
     signingKeyPath: inData(file.signing_key_path),

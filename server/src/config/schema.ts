@@ -18,6 +18,11 @@ const Listener = (description: string, port: number) =>
     {
       host: Type.String({ description: 'Address to listen on.', default: '127.0.0.1', minLength: 1 }),
       port: Type.Integer({ description: 'TCP port (0 picks a free one).', default: port, minimum: 0, maximum: 65535 }),
+      x_forwarded: Type.Boolean({
+        description:
+          'Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits and device last-seen).',
+        default: false,
+      }),
     },
     { description, default: {}, additionalProperties: false },
   );

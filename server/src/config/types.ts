@@ -4,6 +4,7 @@ import type { ServerName } from '../core/ids.js';
 export interface ListenerConfig {
   readonly host: string;
   readonly port: number;
+  readonly xForwarded: boolean;
 }
 
 export interface RateLimitConfig {
@@ -17,7 +18,8 @@ export interface HomeserverConfig {
   readonly dataDir: string;
   readonly configPath: string;
   readonly serverName: ServerName;
-  readonly publicBaseUrl: string;
+  /** `public_baseurl`; null when unset, and then derived from the public listener's bound address. */
+  readonly publicBaseUrl: string | null;
   readonly listeners: { readonly public: ListenerConfig; readonly admin: ListenerConfig };
   readonly database: { readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' };
   readonly mediaStorePath: string;

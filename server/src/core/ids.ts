@@ -55,7 +55,9 @@ export function parseUserId(raw: string): ParsedUserId | null {
   if (colon < 1) return null;
   const localpart = raw.slice(1, colon);
   const serverName = raw.slice(colon + 1);
-  if (localpart.includes('\0') || !isValidServerName(serverName)) return null;
+  // "any legal non-surrogate Unicode code points except for `:` and NUL": in a `u` regex a paired
+  // surrogate is one code point, so this matches only lone ones.
+  if (localpart.includes('\0') || /[\uD800-\uDFFF]/u.test(localpart) || !isValidServerName(serverName)) return null;
   return { localpart, serverName };
 }
 

@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MatrixError } from '../core/errors.js';
 import { installJsonBodyParser } from './body-parser.js';
+import { CORS_HEADERS, installCors } from './cors.js';
 import { installErrorHandling, sendMatrixError } from './errors.js';
 import type { TypedApp } from './types.js';
 
@@ -16,6 +17,10 @@ export interface AppOptions {
   readonly logger: FastifyBaseLogger;
   /** Largest request body; media uploads raise it in their own plugin. */
   readonly bodyLimit?: number;
+  /** CORS headers on every response and OPTIONS preflight (the public listener, for browser clients). */
+  readonly cors?: boolean;
+  /** Trust X-Forwarded-For from a reverse proxy for the client IP (Synapse's listener `x_forwarded`). */
+  readonly trustProxy?: boolean;
 }
 
 /** The request URL with secrets (the deprecated access_token query parameter) masked. */
@@ -27,7 +32,7 @@ export function redactUrl(url: string): string {
  * Malformed HTTP (a broken request line, headers over Node's limit, a timeout) never reaches fastify's
  * routing; node answers on the raw socket. Same status codes as fastify's default handler, Matrix bodies.
  */
-function matrixClientError(error: Error & { code?: string }, socket: Duplex): void {
+function matrixClientError(error: Error & { code?: string }, socket: Duplex, extraHeaders: Record<string, string>): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, errcode, message] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -39,6 +44,7 @@ function matrixClientError(error: Error & { code?: string }, socket: Duplex): vo
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        Object.entries(extraHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
@@ -56,6 +62,7 @@ export function createApp(options: AppOptions): TypedApp {
     return503OnClosing: true,
     // Requests fastify rejects before routing still get the Matrix error shape (a JSON body with errcode).
     frameworkErrors: (error, _request, reply) => {
+      if (options.cors) reply.headers(CORS_HEADERS);
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       void sendMatrixError(
         reply,
@@ -64,12 +71,14 @@ export function createApp(options: AppOptions): TypedApp {
           : new MatrixError('M_UNRECOGNIZED', 'The request path is not valid', { status: 400 }),
       );
     },
-    clientErrorHandler: matrixClientError,
+    clientErrorHandler: (error, socket) => matrixClientError(error, socket, options.cors ? CORS_HEADERS : {}),
+    trustProxy: options.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installJsonBodyParser(app);
   installErrorHandling(app);
+  if (options.cors) installCors(app);
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(

@@ -17,6 +17,7 @@ export interface Services {
 /** Facts about this server that replies mention. */
 export interface ServerInfo {
   readonly serverName: ServerName;
-  readonly publicBaseUrl: string;
+  /** The URL clients reach this server at (`public_baseurl`, or the public listener's bound address). */
+  publicBaseUrl(): string;
   readonly version: string;
 }

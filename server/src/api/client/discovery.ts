@@ -20,5 +20,5 @@ export function discoveryRoutes(app: TypedApp, server: ServerInfo): void {
   app.get('/_matrix/client/versions', async () => ({ versions: SUPPORTED_VERSIONS, unstable_features: {} }));
 
   /** GET /.well-known/matrix/client */
-  app.get('/.well-known/matrix/client', async () => ({ 'm.homeserver': { base_url: server.publicBaseUrl } }));
+  app.get('/.well-known/matrix/client', async () => ({ 'm.homeserver': { base_url: server.publicBaseUrl() } }));
 }
