@@ -85,7 +85,11 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const limiter = (name: keyof HomeserverConfig['rateLimits']) => createRateLimiter(config.rateLimits[name], clock);
   const hasher = createPasswordHasher(config.passwordHashing);
   const tokens = createTokenIssuer(clock, config.session);
-  const clientIps = createClientIps({ devices: storage.devices, clock });
+  const clientIps = createClientIps({
+    devices: storage.devices,
+    clock,
+    onFlushError: (error) => log.warn({ err: error }, 'writing device last-seen data failed; will retry'),
+  });
   const auth = createAuthService({
     storage,
     serverName: config.serverName,

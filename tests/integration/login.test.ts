@@ -325,6 +325,17 @@ test('rc_login_failed_attempts: after too many wrong passwords the account is li
   assert.equal((await hs.login('bob', bob.password)).status, 200);
 });
 
+test('rc_login_failed_attempts holds for concurrent guesses: at most burst_count are checked', async (t) => {
+  const hs = await startTestServer(t, {
+    config: { rate_limits: { ...RELAXED_RATE_LIMITS, rc_login_failed_attempts: { per_second: 0.1, burst_count: 3 } } },
+  });
+  await hs.register('alice');
+  const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => hs.login('alice', `guess-${i}`)));
+  const statuses = replies.map((reply) => reply.status).sort();
+  assert.equal(statuses.filter((status) => status === 403).length, 3, statuses.join(','));
+  assert.equal(statuses.filter((status) => status === 429).length, 9, statuses.join(','));
+});
+
 test('rc_login_account: logins to one account are limited', async (t) => {
   const hs = await startTestServer(t, {
     config: { rate_limits: { ...RELAXED_RATE_LIMITS, rc_login_account: { per_second: 0.1, burst_count: 2 } } },

@@ -96,6 +96,9 @@ export function createAccountsService(deps: AccountsDeps) {
         : null,
       now: deps.clock.now(),
     });
+    if (!result.ok && result.reason === 'uia_session_gone') {
+      throw new MatrixError('M_UNKNOWN', 'The user-interactive auth session expired; start the registration again', { status: 400 });
+    }
     if (!result.ok) throw new MatrixError('M_USER_IN_USE', 'User ID already taken.');
     const reply: RegisterReply = { user_id: result.userId, home_server: deps.serverName };
     if (issued) Object.assign(reply, issued.reply, { device_id: deviceId });

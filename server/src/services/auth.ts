@@ -58,11 +58,12 @@ export function createAuthService(deps: AuthDeps) {
    * @throws 429 once too many attempts failed
    */
   async function checkPassword(userId: UserId, password: string): Promise<boolean> {
-    const failures = deps.limits.loginFailedAttempts.check(userId);
-    if (!failures.allowed) throw new MatrixError('M_LIMIT_EXCEEDED', 'Too many failed attempts', { extras: { retry_after_ms: Math.ceil(failures.retryAfterMs) } });
+    // Every attempt is counted as failed up front and refunded if it succeeds, so concurrent guesses
+    // can't all slip past the limit while their hashes are being checked.
+    deps.limits.loginFailedAttempts.take(userId);
     const user = await deps.storage.users.getUser(userId);
     const ok = await deps.hasher.verify(user && !user.deactivated ? user.passwordHash : null, password);
-    if (!ok) deps.limits.loginFailedAttempts.record(userId);
+    if (ok) deps.limits.loginFailedAttempts.refund(userId);
     return ok;
   }
 

@@ -101,3 +101,27 @@ test('with SQLite storage: a flush updates the device\'s last-seen columns', asy
   assert.equal(device?.lastSeenUserAgent, 'curl/8');
   await storage.close();
 });
+
+test('a failed write keeps its entries for the next flush, without overwriting newer sightings', async () => {
+  const clock = createFakeClock();
+  const written: LastSeen[][] = [];
+  let fail = true;
+  const devices = {
+    recordLastSeen: async (entries: readonly LastSeen[]) => {
+      if (fail) throw new Error('disk full');
+      written.push([...entries]);
+    },
+  };
+  const ips = createClientIps({ devices, clock, flushIntervalMs: 60_000 });
+  ips.record(alice, phone, '10.0.0.1', null);
+  ips.record(alice, laptop, '10.0.0.2', null);
+  await assert.rejects(ips.flush(), /disk full/);
+  clock.advance(1000);
+  ips.record(alice, laptop, '10.0.0.3', null);
+  fail = false;
+  await ips.flush();
+  assert.equal(written.length, 1);
+  const byDevice = new Map(written[0]?.map((entry) => [entry.deviceId, entry.ip]));
+  assert.deepEqual(Object.fromEntries(byDevice), { PHONE: '10.0.0.1', LAPTOP: '10.0.0.3' });
+  await ips.close();
+});

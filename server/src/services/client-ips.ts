@@ -11,6 +11,8 @@ export interface ClientIpsDeps {
   readonly devices: Pick<DevicesStore, 'recordLastSeen'>;
   readonly clock: Clock;
   readonly flushIntervalMs?: number;
+  /** Told when a periodic flush fails (the entries are kept for the next one). */
+  readonly onFlushError?: (error: unknown) => void;
 }
 
 export type ClientIps = ReturnType<typeof createClientIps>;
@@ -19,11 +21,17 @@ export function createClientIps(deps: ClientIpsDeps) {
   let pending = new Map<string, LastSeen>();
   const flush = async (): Promise<void> => {
     if (pending.size === 0) return;
-    const batch = [...pending.values()];
+    const batch = pending;
     pending = new Map();
-    await deps.devices.recordLastSeen(batch);
+    try {
+      await deps.devices.recordLastSeen([...batch.values()]);
+    } catch (error) {
+      // Keep what wasn't written for the next flush, unless a newer sighting replaced it meanwhile.
+      for (const [key, entry] of batch) if (!pending.has(key)) pending.set(key, entry);
+      throw error;
+    }
   };
-  const timer = setInterval(() => void flush().catch(() => undefined), deps.flushIntervalMs ?? 5_000);
+  const timer = setInterval(() => void flush().catch((error: unknown) => deps.onFlushError?.(error)), deps.flushIntervalMs ?? 5_000);
   timer.unref();
 
   return {

@@ -104,3 +104,18 @@ test('many keys (past the sweep threshold) keep working', () => {
   clock.advance(500);
   assert.equal(limiter.check('ip-5').allowed, true);
 });
+
+test('refund gives back an action taken earlier', () => {
+  const clock = createFakeClock();
+  const limiter = createRateLimiter({ perSecond: 0.001, burstCount: 2 }, clock);
+  limiter.take('k');
+  limiter.take('k');
+  assert.equal(limiter.check('k').allowed, false);
+  limiter.refund('k');
+  assert.equal(limiter.check('k').allowed, true);
+  limiter.refund('k');
+  limiter.refund('k'); // never below empty
+  limiter.take('k');
+  limiter.take('k');
+  assert.equal(limiter.check('k').allowed, false);
+});

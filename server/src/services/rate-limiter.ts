@@ -15,8 +15,10 @@ export interface RateLimiter {
   take(key: string): void;
   /** Would an action for `key` be allowed now? Doesn't take one. */
   check(key: string): { allowed: true } | { allowed: false; retryAfterMs: number };
-  /** Takes an action if allowed (for counting failures after the fact). */
+  /** Counts an action whether or not it is allowed (for counting failures after the fact). */
   record(key: string): void;
+  /** Gives back an action taken earlier (one that turned out not to count, e.g. a correct password). */
+  refund(key: string): void;
 }
 
 interface Bucket {
@@ -54,9 +56,17 @@ export function createRateLimiter(limit: RateLimit, clock: Clock): RateLimiter {
     buckets.set(key, { level: levelNow(key, now) + 1, updatedMs: now });
   };
 
+  const refund = (key: string): void => {
+    const now = clock.now();
+    const level = levelNow(key, now);
+    if (level <= 1) buckets.delete(key);
+    else buckets.set(key, { level: level - 1, updatedMs: now });
+  };
+
   return {
     check,
     record,
+    refund,
     take(key) {
       const verdict = check(key);
       if (!verdict.allowed) throw limitExceeded(verdict.retryAfterMs);

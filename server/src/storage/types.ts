@@ -59,7 +59,13 @@ export interface NewAccount {
   readonly now: number;
 }
 
-export type RegisterResult = { readonly ok: true; readonly userId: UserId } | { readonly ok: false; readonly reason: 'user_in_use' };
+/**
+ * `uia_session_gone`: the auth session ended (expired, giving its registration-token use back) between
+ * being checked and the registration being written, so the token use can't be completed.
+ */
+export type RegisterResult =
+  | { readonly ok: true; readonly userId: UserId }
+  | { readonly ok: false; readonly reason: 'user_in_use' | 'uia_session_gone' };
 
 export interface GuestUpgrade {
   readonly guestUserId: UserId;

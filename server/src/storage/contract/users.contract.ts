@@ -100,6 +100,21 @@ export function usersContract(factory: StorageFactory): void {
       assert.ok(await s.uia.getSession('taken-session'));
     });
 
+    test('a registration whose auth session expired meanwhile is refused and completes no token use', async () => {
+      const s = await fresh();
+      await s.registrationTokens.create({ token: 'late-token', usesAllowed: 1, expiryTime: null, grantsAdmin: false, now: T0 });
+      await s.uia.createSession('late-session', 'register', T0);
+      assert.equal(await s.uia.completeRegistrationTokenStage('late-session', 'late-token', T0), true);
+      // The session times out (its pending use goes back) before the registration is written.
+      assert.equal(await s.uia.expireSessions(T0 + 1), 1);
+      const result = await s.users.register(account('reg-late', { registrationToken: 'late-token', uiaSessionId: 'late-session' }));
+      assert.deepEqual(result, { ok: false, reason: 'uia_session_gone' });
+      assert.equal(await s.users.getUser(userId('reg-late')), null);
+      const token = await s.registrationTokens.get('late-token');
+      assert.equal(token?.pending, 0);
+      assert.equal(token?.completed, 0);
+    });
+
     test('guests get the next free numeric localpart, skipping numbers other accounts hold', async () => {
       const s = await fresh();
       const guest = (n: string) => account(null, { isGuest: true, passwordHash: null, displayName: null, device: `G${n}` });

@@ -37,6 +37,7 @@ export function createSqliteUsersStore(db: SqliteDatabase, writes: WriteQueue, d
     'UPDATE registration_tokens SET pending = max(pending - 1, 0), completed = completed + 1 WHERE token = ?',
   );
   const deleteUia = db.prepare('DELETE FROM uia_sessions WHERE session_id = ?');
+  const uiaToken = db.prepare('SELECT registration_token AS token FROM uia_sessions WHERE session_id = ?');
   const countUsers = db.prepare('SELECT count(*) FROM users').pluck();
   const hasAdmin = db.prepare('SELECT EXISTS (SELECT 1 FROM users WHERE is_admin = 1 AND deactivated = 0)').pluck();
   const setAdmin = db.prepare('UPDATE users SET is_admin = ? WHERE user_id = ?');
@@ -53,6 +54,10 @@ export function createSqliteUsersStore(db: SqliteDatabase, writes: WriteQueue, d
     }
     const userId = `@${localpart}:${account.serverName}` as UserId;
     if (userExists.get(userId)) return { ok: false, reason: 'user_in_use' };
+    if (account.uiaSessionId !== null) {
+      const session = uiaToken.get(account.uiaSessionId) as { token: string | null } | undefined;
+      if (!session || session.token !== account.registrationToken) return { ok: false, reason: 'uia_session_gone' };
+    }
     insertUser.run({
       userId,
       passwordHash: account.passwordHash,
