@@ -118,6 +118,25 @@ describe('hearth init', () => {
     assert.equal(existsSync(path.join(dataDir, 'signing.key')), false, 'nothing is created from a bad config');
   });
 
+  test('the server name cannot change once users exist (neither by HEARTH_SERVER_NAME nor in the file)', async (t) => {
+    const dataDir = tempDir(t);
+    const created = await runCli(['register-user', 'bob', '--password', 'x', '--data-dir', dataDir]);
+    assert.equal(created.code, 0, explain(created));
+    for (const [args, env, source] of [
+      [['register-user', 'bob', '--password', 'x'], { HEARTH_SERVER_NAME: 'other.example' }, 'HEARTH_SERVER_NAME'],
+      [['serve'], { HEARTH_SERVER_NAME: 'other.example' }, 'HEARTH_SERVER_NAME'],
+    ] as const) {
+      const result = await runCli([...args, '--data-dir', dataDir], { env });
+      assert.equal(result.code, 1, explain(result));
+      assert.match(result.stderr, new RegExp(`${source}: is "other\\.example", but the database holds users of "localhost" \\(such as @bob:localhost\\)`));
+    }
+    const configPath = path.join(dataDir, 'homeserver.yaml');
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^server_name: localhost$/m, 'server_name: renamed.example'));
+    const renamed = await runCli(['init', '--data-dir', dataDir]);
+    assert.equal(renamed.code, 1, explain(renamed));
+    assert.match(renamed.stderr, /server_name: is "renamed\.example", but the database holds users of "localhost"/);
+  });
+
   test('a bad HEARTH_BIND is reported as a config problem', async (t) => {
     const result = await runCli(['init', '--data-dir', tempDir(t)], { env: { HEARTH_BIND: 'nonsense' } });
     assert.equal(result.code, 1, explain(result));
