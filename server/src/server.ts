@@ -135,7 +135,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   discoveryRoutes(publicApp, server);
   await clientApi(publicApp, services);
 
-  const adminApp = createApp({ logger: log.child({ listener: 'admin' }), trustProxy: config.listeners.admin.xForwarded });
+  const adminApp = createApp({ logger: log.child({ listener: 'admin' }) });
   const adminInFlight = trackInFlight(adminApp);
   await adminApi(adminApp, { server, adminToken: config.adminApi.token });
 

@@ -91,6 +91,14 @@ test('GET /.well-known/matrix/client announces the base URL, with CORS', async (
   assertCors(res.headers, 'well-known');
 });
 
+test('without public_baseurl, well-known announces the address actually bound (port 0 resolved)', async (t) => {
+  const local = await startTestServer(t);
+  const res = await local.request('GET', '/.well-known/matrix/client');
+  assert.equal(res.status, 200);
+  assert.equal(res.body['m.homeserver'].base_url, `${local.baseUrl}/`);
+  assert.notEqual(new URL(local.baseUrl).port, '0');
+});
+
 test('GET /capabilities needs auth and lists the account capabilities', async () => {
   assertMatrixError(await hs.request('GET', `${V3}/capabilities`), 401, 'M_MISSING_TOKEN');
   assertMatrixError(await hs.request('GET', `${V3}/capabilities`, { token: 'nope' }), 401, 'M_UNKNOWN_TOKEN');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, parseBind, parseConfig, resolveDataDir, type HearthEnv } from './load.js';
+import { ConfigError, defaultPublicBaseUrl, loadConfig, parseBind, parseConfig, resolveDataDir, type HearthEnv } from './load.js';
 
 const DATA = '/srv/hearth';
 const parse = (text: string, env: HearthEnv = {}) => parseConfig(text, { dataDir: DATA, configPath: `${DATA}/homeserver.yaml`, env });
@@ -25,8 +25,11 @@ test('an empty file gives the defaults', () => {
   const config = parse('');
   assert.equal(config.dataDir, DATA);
   assert.equal(config.serverName, 'localhost');
-  assert.deepEqual(config.listeners, { public: { host: '127.0.0.1', port: 8008 }, admin: { host: '127.0.0.1', port: 8009 } });
-  assert.equal(config.publicBaseUrl, 'http://127.0.0.1:8008/');
+  assert.deepEqual(config.listeners, {
+    public: { host: '127.0.0.1', port: 8008, xForwarded: false },
+    admin: { host: '127.0.0.1', port: 8009 },
+  });
+  assert.equal(config.publicBaseUrl, null, 'unset: derived from the bound listener when serving');
   assert.deepEqual(config.database, { path: path.resolve(DATA, 'homeserver.db'), synchronous: 'NORMAL' });
   assert.equal(config.mediaStorePath, path.resolve(DATA, 'media'));
   assert.equal(config.signingKeyPath, path.resolve(DATA, 'signing.key'));
@@ -49,7 +52,7 @@ test('file values override the defaults, keys it doesn\'t name keep theirs', () 
 server_name: example.org
 public_baseurl: https://matrix.example.org
 listeners:
-  public: { host: 0.0.0.0, port: 8448 }
+  public: { host: 0.0.0.0, port: 8448, x_forwarded: true }
 database: { path: data/hs.db, synchronous: FULL }
 registration: { mode: open, allow_guests: true, session_timeout: 90s }
 session: { refresh_token_lifetime: 7d }
@@ -59,7 +62,7 @@ max_upload_size: 10K
 `);
   assert.equal(config.serverName, 'example.org');
   assert.equal(config.publicBaseUrl, 'https://matrix.example.org/', 'a trailing slash is added');
-  assert.deepEqual(config.listeners.public, { host: '0.0.0.0', port: 8448 });
+  assert.deepEqual(config.listeners.public, { host: '0.0.0.0', port: 8448, xForwarded: true });
   assert.deepEqual(config.listeners.admin, { host: '127.0.0.1', port: 8009 });
   assert.deepEqual(config.database, { path: path.resolve(DATA, 'data/hs.db'), synchronous: 'FULL' });
   assert.deepEqual(config.registration, { mode: 'open', allowGuests: true, sessionTimeoutMs: 90_000 });
@@ -68,10 +71,11 @@ max_upload_size: 10K
   assert.equal(config.maxUploadSize, 10 * 1024);
 });
 
-test('the public base URL is derived from the listener: 0.0.0.0 → 127.0.0.1, IPv6 in brackets', () => {
-  assert.equal(parse('listeners: { public: { host: 0.0.0.0, port: 9000 } }').publicBaseUrl, 'http://127.0.0.1:9000/');
-  assert.equal(parse('listeners: { public: { host: "::1", port: 9000 } }').publicBaseUrl, 'http://[::1]:9000/');
-  assert.equal(parse('listeners: { public: { host: hearth.lan, port: 80 } }').publicBaseUrl, 'http://hearth.lan:80/');
+test('the default public base URL comes from the listener: 0.0.0.0 → 127.0.0.1, IPv6 in brackets', () => {
+  assert.equal(defaultPublicBaseUrl('0.0.0.0', 9000), 'http://127.0.0.1:9000/');
+  assert.equal(defaultPublicBaseUrl('::', 9000), 'http://[::1]:9000/');
+  assert.equal(defaultPublicBaseUrl('::1', 9000), 'http://[::1]:9000/');
+  assert.equal(defaultPublicBaseUrl('hearth.lan', 80), 'http://hearth.lan:80/');
 });
 
 test('an absolute or :memory: database path is kept', () => {
@@ -83,9 +87,11 @@ test('HEARTH_SERVER_NAME, HEARTH_BIND and HEARTH_ADMIN_BIND override the file', 
   const text = 'server_name: from-file.org\nlisteners: { public: { host: 127.0.0.1, port: 8008 } }\n';
   const config = parse(text, { HEARTH_SERVER_NAME: 'from-env.org', HEARTH_BIND: '0.0.0.0:8448', HEARTH_ADMIN_BIND: '[::1]:9009' });
   assert.equal(config.serverName, 'from-env.org');
-  assert.deepEqual(config.listeners.public, { host: '0.0.0.0', port: 8448 });
+  assert.deepEqual(config.listeners.public, { host: '0.0.0.0', port: 8448, xForwarded: false });
   assert.deepEqual(config.listeners.admin, { host: '::1', port: 9009 });
-  assert.equal(config.publicBaseUrl, 'http://127.0.0.1:8448/');
+  // Only host and port come from the variable: the file's other listener settings stay.
+  const proxied = parse('listeners: { public: { x_forwarded: true } }', { HEARTH_BIND: '127.0.0.1:9000' });
+  assert.deepEqual(proxied.listeners.public, { host: '127.0.0.1', port: 9000, xForwarded: true });
   // Empty variables are ignored.
   assert.equal(parse(text, { HEARTH_SERVER_NAME: '', HEARTH_BIND: '' }).serverName, 'from-file.org');
 });
@@ -172,7 +178,7 @@ test('loadConfig reads <dataDir>/homeserver.yaml and reports a missing file', ()
     assert.equal(config.serverName, 'loaded.example');
     assert.equal(config.configPath, path.join(dir, 'homeserver.yaml'));
     assert.equal(config.database.path, path.join(dir, 'homeserver.db'));
-    assert.deepEqual(config.listeners.public, { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(config.listeners.public, { host: '127.0.0.1', port: 0, xForwarded: false });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -190,7 +190,6 @@ function rateLimit(value: { per_second: number; burst_count: number }): RateLimi
 
 function resolve(file: ConfigFile, dataDir: string, configPath: string): HomeserverConfig {
   const inData = (p: string) => (p === ':memory:' ? p : path.resolve(dataDir, p));
-  const listener = (l: ConfigFile['listeners']['public']) => ({ host: l.host, port: l.port, xForwarded: l.x_forwarded });
   const baseUrl = file.public_baseurl;
   const rl = file.rate_limits;
   return {
@@ -198,7 +197,10 @@ function resolve(file: ConfigFile, dataDir: string, configPath: string): Homeser
     configPath,
     serverName: file.server_name as ServerName,
     publicBaseUrl: baseUrl === undefined ? null : baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    listeners: { public: listener(file.listeners.public), admin: listener(file.listeners.admin) },
+    listeners: {
+      public: { host: file.listeners.public.host, port: file.listeners.public.port, xForwarded: file.listeners.public.x_forwarded },
+      admin: { host: file.listeners.admin.host, port: file.listeners.admin.port },
+    },
     database: { path: inData(file.database.path), synchronous: file.database.synchronous },
     mediaStorePath: inData(file.media_store_path),
     signingKeyPath: inData(file.signing_key_path),

@@ -13,19 +13,10 @@ const Duration = (description: string, fallback: string) =>
     default: fallback,
   });
 
-const Listener = (description: string, port: number) =>
-  Type.Object(
-    {
-      host: Type.String({ description: 'Address to listen on.', default: '127.0.0.1', minLength: 1 }),
-      port: Type.Integer({ description: 'TCP port (0 picks a free one).', default: port, minimum: 0, maximum: 65535 }),
-      x_forwarded: Type.Boolean({
-        description:
-          'Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits and device last-seen).',
-        default: false,
-      }),
-    },
-    { description, default: {}, additionalProperties: false },
-  );
+const listenerAddress = (port: number) => ({
+  host: Type.String({ description: 'Address to listen on.', default: '127.0.0.1', minLength: 1 }),
+  port: Type.Integer({ description: 'TCP port (0 picks a free one).', default: port, minimum: 0, maximum: 65535 }),
+});
 
 /** Synapse's rate-limit shape: a token bucket refilled at `per_second`, holding at most `burst_count`. */
 const RateLimit = (description: string, perSecond: number, burst: number) =>
@@ -61,8 +52,22 @@ export const ConfigSchema = Type.Object(
     ),
     listeners: Type.Object(
       {
-        public: Listener('The client (and later federation) API.', 8008),
-        admin: Listener('The admin API, metrics and logs. Must stay on a loopback address.', 8009),
+        public: Type.Object(
+          {
+            ...listenerAddress(8008),
+            x_forwarded: Type.Boolean({
+              description:
+                'Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits and device last-seen).',
+              default: false,
+            }),
+          },
+          { description: 'The client (and later federation) API.', default: {}, additionalProperties: false },
+        ),
+        admin: Type.Object(listenerAddress(8009), {
+          description: 'The admin API, metrics and logs. Must stay on a loopback address.',
+          default: {},
+          additionalProperties: false,
+        }),
       },
       { description: 'Where the server listens.', default: {}, additionalProperties: false },
     ),

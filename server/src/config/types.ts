@@ -4,6 +4,10 @@ import type { ServerName } from '../core/ids.js';
 export interface ListenerConfig {
   readonly host: string;
   readonly port: number;
+}
+
+export interface PublicListenerConfig extends ListenerConfig {
+  /** Take the client address from X-Forwarded-For (Synapse's `x_forwarded`). */
   readonly xForwarded: boolean;
 }
 
@@ -20,7 +24,7 @@ export interface HomeserverConfig {
   readonly serverName: ServerName;
   /** `public_baseurl`; null when unset, and then derived from the public listener's bound address. */
   readonly publicBaseUrl: string | null;
-  readonly listeners: { readonly public: ListenerConfig; readonly admin: ListenerConfig };
+  readonly listeners: { readonly public: PublicListenerConfig; readonly admin: ListenerConfig };
   readonly database: { readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' };
   readonly mediaStorePath: string;
   readonly signingKeyPath: string;
