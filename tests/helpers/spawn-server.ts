@@ -100,7 +100,7 @@ export const UNLIMITED_RATE_LIMITS = {
 };
 
 export interface SpawnOptions {
-  /** The data directory; a fresh temporary one (deleted after the test) when omitted. */
+  /** The data directory; when omitted, a fresh temporary one, deleted when the server is stopped. */
   dataDir?: string;
   /**
    * homeserver.yaml values written before the start (snake_case, as in the file). Omit to let `serve`
@@ -190,18 +190,20 @@ export async function spawnServer(t: TestContext | null, options: SpawnOptions =
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   void exited.then((info) => (exitInfo = info));
 
+  /** Stops the process; a data directory made here is deleted with it. */
   const stop: SpawnedServer['stop'] = async (signal = 'SIGTERM') => {
     if (exitInfo === null) child.kill(signal);
-    return exited;
+    const info = await exited;
+    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    return info;
   };
   t?.after(async () => {
     await stop('SIGKILL');
-    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   // Ready: the "listening" log line and the banner's last line have both been written.
   const timeoutMs = options.startTimeoutMs ?? 30_000;
-  const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       waiters.delete(check);
       child.kill('SIGKILL');
@@ -221,6 +223,10 @@ export async function spawnServer(t: TestContext | null, options: SpawnOptions =
     }
     waiters.add(check);
     check();
+  });
+  const listening = await ready.catch(async (error: unknown) => {
+    await stop('SIGKILL');
+    throw error;
   });
 
   const baseUrl = String(listening.public);
