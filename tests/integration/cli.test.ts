@@ -48,6 +48,9 @@ describe('hearth init', () => {
     assert.equal(mode(configPath), 0o600);
     assert.equal(mode(keyPath), 0o600);
     assert.equal(mode(dataDir), 0o700);
+    // The database holds password hashes; the media store will hold private uploads.
+    assert.equal(mode(dbPath), 0o600);
+    assert.equal(mode(path.join(dataDir, 'media')), 0o700);
     const key = readFileSync(keyPath, 'utf8');
     assert.match(key, SIGNING_KEY_FILE);
     const config = readFileSync(configPath, 'utf8');

@@ -34,7 +34,7 @@ export function ensureDataDir(dataDir: string, env: HearthEnv): DataDirResult {
     created.push(config.signingKeyPath);
   }
   if (!existsSync(config.mediaStorePath)) {
-    mkdirSync(config.mediaStorePath, { recursive: true });
+    mkdirSync(config.mediaStorePath, { recursive: true, mode: 0o700 });
     created.push(config.mediaStorePath);
   }
   if (config.database.path !== ':memory:' && !existsSync(config.database.path)) created.push(config.database.path);

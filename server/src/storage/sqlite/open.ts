@@ -3,7 +3,7 @@
  * WAL: readers never block the writer; a committed transaction survives a process crash.
  * synchronous=NORMAL (default) may lose the last commits on power loss; FULL doesn't (CONVENTIONS §10).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -14,7 +14,16 @@ export interface OpenOptions {
 }
 
 export function openDatabase(file: string, options: OpenOptions): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // It holds password hashes: a new database is owner-only, and SQLite gives its -wal and -shm files
+    // the database file's permissions.
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous}`);
