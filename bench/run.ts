@@ -11,7 +11,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { spawnServer, tempDir, UNLIMITED_RATE_LIMITS } from '../tests/helpers/spawn-server.js';
+import { spawnServer, tempDir } from '../tests/helpers/spawn-server.js';
+import { RELAXED_RATE_LIMITS } from '../tests/helpers/test-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   log(`data directory ${dataDir}`);
   const server = await spawnServer(null, {
     dataDir,
-    config: { server_name: 'bench.test', rate_limits: UNLIMITED_RATE_LIMITS },
+    config: { server_name: 'bench.test', rate_limits: RELAXED_RATE_LIMITS },
   });
   try {
     log(`server ${server.baseUrl} (pid ${server.pid})`);

@@ -88,16 +88,6 @@ export function writeConfig(dataDir: string, values: Record<string, unknown>): v
   writeFileSync(path.join(dataDir, 'homeserver.yaml'), renderConfig(values), { mode: 0o600 });
 }
 
-const RELAXED_LIMIT = { per_second: 100_000, burst_count: 100_000 };
-/** rc_* limits high enough that tests and the benchmark are never throttled. */
-export const UNLIMITED_RATE_LIMITS = {
-  rc_login_address: RELAXED_LIMIT,
-  rc_login_account: RELAXED_LIMIT,
-  rc_login_failed_attempts: RELAXED_LIMIT,
-  rc_registration: RELAXED_LIMIT,
-  rc_registration_token_validity: RELAXED_LIMIT,
-  rc_message: RELAXED_LIMIT,
-};
 
 export interface SpawnOptions {
   /** The data directory; when omitted, a fresh temporary one, deleted when the server is stopped. */

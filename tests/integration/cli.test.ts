@@ -6,7 +6,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCli, spawnServer, tempDir, UNLIMITED_RATE_LIMITS, writeConfig, type CliResult } from '../helpers/spawn-server.js';
+import { runCli, spawnServer, tempDir, writeConfig, type CliResult } from '../helpers/spawn-server.js';
+import { RELAXED_RATE_LIMITS } from '../helpers/test-server.js';
 
 const SIGNING_KEY_FILE = /^ed25519 a_\w{4} [A-Za-z0-9+/]{43}\n$/;
 const ARGON2ID = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
@@ -195,7 +196,7 @@ describe('hearth hash-password', { concurrency: 3 }, () => {
 describe('hearth register-user', () => {
   test('creates an admin who can log in over HTTP; a second registration of the name fails clearly', async (t) => {
     const dataDir = tempDir(t);
-    writeConfig(dataDir, { server_name: 'cli.test', rate_limits: UNLIMITED_RATE_LIMITS, admin_api: { token: 'a'.repeat(40) } });
+    writeConfig(dataDir, { server_name: 'cli.test', rate_limits: RELAXED_RATE_LIMITS, admin_api: { token: 'a'.repeat(40) } });
     const created = await runCli(['register-user', 'bob', '--password', 'x', '--admin', '--data-dir', dataDir]);
     assert.equal(created.code, 0, explain(created));
     assert.match(created.stdout, /Registered @bob:cli\.test \(admin\)/);
@@ -242,7 +243,7 @@ describe('hearth register-user', () => {
 describe('hearth create-registration-token', () => {
   test('--uses 2 --expires 7d prints the token alone on its last line; it registers exactly twice', async (t) => {
     const dataDir = tempDir(t);
-    writeConfig(dataDir, { server_name: 'cli.test', rate_limits: UNLIMITED_RATE_LIMITS, admin_api: { token: 'a'.repeat(40) } });
+    writeConfig(dataDir, { server_name: 'cli.test', rate_limits: RELAXED_RATE_LIMITS, admin_api: { token: 'a'.repeat(40) } });
     const started = Date.now();
     const result = await runCli(['create-registration-token', '--uses', '2', '--expires', '7d', '--data-dir', dataDir]);
     assert.equal(result.code, 0, explain(result));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { RELAXED_RATE_LIMITS, startTestServer } from '../helpers/test-server.js';
-import { runCli, spawnServer, tempDir, UNLIMITED_RATE_LIMITS, writeConfig, type HttpReply } from '../helpers/spawn-server.js';
+import { runCli, spawnServer, tempDir, writeConfig, type HttpReply } from '../helpers/spawn-server.js';
 
 const ADMIN_TOKEN = 'durability-admin-token-0123456789abcdef';
 
@@ -113,7 +113,7 @@ test('kill -9 mid-stream: every acknowledged registration survives and the datab
   const TOTAL = 60;
   const KILL_AFTER = 20;
   const dataDir = tempDir(t);
-  writeConfig(dataDir, { server_name: 'crash.test', admin_api: { token: ADMIN_TOKEN }, rate_limits: UNLIMITED_RATE_LIMITS });
+  writeConfig(dataDir, { server_name: 'crash.test', admin_api: { token: ADMIN_TOKEN }, rate_limits: RELAXED_RATE_LIMITS });
   // An unlimited token, made with the real CLI before the server starts.
   const made = await runCli(['create-registration-token', '--data-dir', dataDir]);
   assert.equal(made.code, 0, made.stderr);
