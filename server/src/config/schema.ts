@@ -4,7 +4,7 @@
  * rendered from it (render.ts), so they can't drift.
  * Key names follow Synapse where it has one (`server_name`, `public_baseurl`, `rc_login`, ...).
  */
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 const Duration = (description: string, fallback: string) =>
@@ -164,4 +164,3 @@ export const ConfigSchema = Type.Object(
 );
 
 export type ConfigFile = Static<typeof ConfigSchema>;
-export type ConfigSchemaNode = TSchema;

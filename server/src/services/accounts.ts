@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { MatrixError, forbidden, guestForbidden } from '../core/errors.js';
-import type { DeviceId, ServerName } from '../core/ids.js';
+import { makeUserId, type DeviceId, type ServerName } from '../core/ids.js';
 import type { RegistrationMode } from '../config/types.js';
 import type { Storage } from '../storage/types.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -68,6 +68,15 @@ export function createAccountsService(deps: AccountsDeps) {
     return password;
   };
 
+  /** The localpart for a new account named `username`. @throws M_INVALID_USERNAME, M_USER_IN_USE */
+  async function availableLocalpart(username: string): Promise<string> {
+    const localpart = checkNewLocalpart(username, deps.serverName);
+    if (await deps.storage.users.getUser(makeUserId(localpart, deps.serverName))) {
+      throw new MatrixError('M_USER_IN_USE', 'User ID already taken.');
+    }
+    return localpart;
+  }
+
   async function finishRegistration(input: {
     localpart: string | null;
     passwordHash: string | null;
@@ -106,9 +115,6 @@ export function createAccountsService(deps: AccountsDeps) {
   }
 
   return {
-    /** The UIA flows offered for registration in the current mode. */
-    registrationFlows: flows,
-
     /** POST /register?kind=user */
     async register(body: RegisterBody, ip: string): Promise<RegisterReply> {
       if (deps.registration.mode === 'closed') throw forbidden('Registration has been disabled');
@@ -118,13 +124,7 @@ export function createAccountsService(deps: AccountsDeps) {
       // POST without one just to learn the flows, as Synapse allows.
       if (body.password !== undefined) checkPasswordParam(body.password);
       // Checked before auth, as Synapse does, so a client learns of a taken name before using a token.
-      let localpart: string | null = null;
-      if (body.username !== undefined) {
-        localpart = checkNewLocalpart(body.username, deps.serverName);
-        if (await deps.storage.users.getUser(`@${localpart}:${deps.serverName}` as never)) {
-          throw new MatrixError('M_USER_IN_USE', 'User ID already taken.');
-        }
-      }
+      const localpart = body.username === undefined ? null : await availableLocalpart(body.username);
       const outcome = await deps.uia.authenticate({ operation: 'register', flows: flows(), auth: body.auth });
       const password = checkPasswordParam(body.password);
       // Check and count in one synchronous step: the check above ran before awaits, so requests racing
@@ -163,10 +163,7 @@ export function createAccountsService(deps: AccountsDeps) {
     async isAvailable(username: string, ip: string): Promise<true> {
       deps.limits.availability.take(ip);
       if (deps.registration.mode === 'closed') throw forbidden('Registration has been disabled');
-      const localpart = checkNewLocalpart(username, deps.serverName);
-      if (await deps.storage.users.getUser(`@${localpart}:${deps.serverName}` as never)) {
-        throw new MatrixError('M_USER_IN_USE', 'User ID already taken.');
-      }
+      await availableLocalpart(username);
       return true;
     },
 

@@ -68,8 +68,6 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   return {
-    checkPassword,
-
     /** The m.login.password UIA stage: the identifier (if any) must name the requester. */
     async verifyUiaPassword(requester: Requester, auth: Record<string, unknown>): Promise<boolean> {
       const named = auth.identifier !== undefined || auth.user !== undefined ? identifierUser(auth) : requester.userId;

@@ -67,16 +67,6 @@ export type RegisterResult =
   | { readonly ok: true; readonly userId: UserId }
   | { readonly ok: false; readonly reason: 'user_in_use' | 'uia_session_gone' };
 
-export interface GuestUpgrade {
-  readonly guestUserId: UserId;
-  readonly localpart: string;
-  readonly serverName: string;
-  readonly passwordHash: string;
-  readonly registrationToken: string | null;
-  readonly uiaSessionId: string | null;
-  readonly now: number;
-}
-
 export interface UsersStore {
   /** Creates the account, its profile and (unless inhibited) its first device and tokens, atomically. */
   register(account: NewAccount): Promise<RegisterResult>;
