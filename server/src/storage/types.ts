@@ -2,7 +2,8 @@
  * Storage ports: async, intention-level methods, each one transaction (CONVENTIONS §1 rule 5), so a
  * PostgreSQL backend can sit beside SQLite. Internal records are camelCase; JSON stays as the wire has it.
  */
-import type { DeviceId, UserId } from '../core/ids.js';
+import type { DeviceId, EventId, RoomId, UserId } from '../core/ids.js';
+import type { Membership, RoomEvent, StateKey } from '../rooms/pdu.js';
 
 export interface UserRecord {
   readonly userId: UserId;
@@ -200,7 +201,145 @@ export interface UiaStore {
   expireSessions(createdBefore: number): Promise<number>;
 }
 
+/** One event to persist, with the state group of the state before it (null only for a create event). */
+export interface EventToPersist {
+  readonly event: RoomEvent;
+  readonly stateBefore: number | null;
+  /** Local sends: the sending device and its transaction ID (made idempotent per device). */
+  readonly txn?: { readonly deviceId: DeviceId; readonly txnId: string } | undefined;
+  /** For an m.room.redaction whose redaction is to be applied: the event it redacts. */
+  readonly applyRedaction?: EventId | undefined;
+}
+
+export interface NewRoom {
+  readonly roomVersion: string;
+  readonly creator: UserId;
+  readonly createdTs: number;
+}
+
+/**
+ * Events of one room to persist atomically, in order: each one's state after is computed (a state event
+ * makes a new group, a delta over its state before), current state, memberships, forward extremities and
+ * redactions follow the last event.
+ */
+export interface PersistBatch {
+  readonly roomId: RoomId;
+  /** Set when the batch creates the room (its first event is m.room.create). */
+  readonly newRoom?: NewRoom | undefined;
+  readonly events: readonly EventToPersist[];
+}
+
+export interface PersistedEvent {
+  readonly eventId: EventId;
+  readonly streamOrdering: number;
+  readonly stateAfter: number;
+}
+
+export interface RoomRecord {
+  readonly roomId: RoomId;
+  readonly roomVersion: string;
+  readonly creator: UserId;
+  readonly isPublic: boolean;
+  readonly currentStateGroup: number;
+  readonly forwardExtremities: readonly EventId[];
+  /** Depth of the deepest forward extremity. */
+  readonly maxDepth: number;
+  readonly createdTs: number;
+}
+
+export interface StoredEvent extends RoomEvent {
+  readonly streamOrdering: number;
+  readonly stateBefore: number | null;
+  readonly stateAfter: number;
+  /** The m.room.redaction event that redacted this one. */
+  readonly redactedBy: EventId | null;
+  /** For the sender's own device: the transaction ID it sent the event with. */
+  readonly senderDevice: DeviceId | null;
+  readonly txnId: string | null;
+}
+
+export interface UserMembership {
+  readonly roomId: RoomId;
+  readonly membership: Membership;
+  readonly eventId: EventId;
+  readonly streamOrdering: number;
+  readonly forgotten: boolean;
+}
+
+export interface MemberEntry {
+  readonly userId: UserId;
+  readonly membership: Membership;
+  readonly eventId: EventId;
+}
+
+/** A position in a room's timeline for pagination: (depth, stream_ordering), Synapse's topological token. */
+export interface TimelinePosition {
+  readonly depth: number;
+  readonly stream: number;
+}
+
+export interface PaginateQuery {
+  readonly roomId: RoomId;
+  /** Exclusive bound to start from; null: the end of the timeline in the given direction. */
+  readonly from: TimelinePosition | null;
+  /** Exclusive bound to stop at. */
+  readonly to?: TimelinePosition | null | undefined;
+  readonly direction: 'b' | 'f';
+  readonly limit: number;
+  readonly types?: readonly string[] | undefined;
+  readonly notTypes?: readonly string[] | undefined;
+  readonly senders?: readonly string[] | undefined;
+  readonly notSenders?: readonly string[] | undefined;
+}
+
+export interface RoomsStore {
+  /** Persists a batch atomically. Idempotent per event ID (an event already stored is skipped). */
+  persistEvents(batch: PersistBatch): Promise<PersistedEvent[]>;
+  getRoom(roomId: RoomId): Promise<RoomRecord | null>;
+  getEvents(eventIds: readonly EventId[]): Promise<Map<EventId, StoredEvent>>;
+  /** The full state of a state group, resolved through its delta chain. */
+  getStateGroup(groupId: number): Promise<ReadonlyMap<StateKey, EventId>>;
+  /** The event a device sent with this transaction ID, if any. */
+  getTxnEvent(userId: UserId, deviceId: DeviceId, txnId: string): Promise<EventId | null>;
+  /** Every room the user has a membership in (including leave), with the membership's position. */
+  membershipsOf(userId: UserId): Promise<UserMembership[]>;
+  /** The room's current m.room.member entries. */
+  currentMembers(roomId: RoomId): Promise<MemberEntry[]>;
+  /** Users in the room with the given membership. */
+  usersInRoom(roomId: RoomId, membership: Membership): Promise<UserId[]>;
+  /** Marks a room the user has left as forgotten (returns false if the user has no membership there). */
+  forgetRoom(userId: UserId, roomId: RoomId): Promise<boolean>;
+  /** Events with stream ordering in (after, upTo], newest `limit` of them, returned oldest first. */
+  recentEvents(roomId: RoomId, after: number, upTo: number, limit: number): Promise<StoredEvent[]>;
+  /** The newest event of the room with stream ordering ≤ `stream` (to find the state at a sync token). */
+  lastEventAtOrBefore(roomId: RoomId, stream: number): Promise<StoredEvent | null>;
+  /** Rooms with an event after `after` (among `roomIds`): room → newest stream ordering. */
+  roomsWithEventsAfter(roomIds: readonly RoomId[], after: number): Promise<Map<RoomId, number>>;
+  /** The highest stream ordering persisted (0 when none). */
+  maxStreamOrdering(): Promise<number>;
+  /** A page of the timeline in topological order. */
+  paginate(query: PaginateQuery): Promise<StoredEvent[]>;
+  /** The event closest to `ts` in the direction (`f`: at or after, `b`: at or before). */
+  eventAtTimestamp(roomId: RoomId, ts: number, direction: 'b' | 'f'): Promise<StoredEvent | null>;
+  setRoomPublic(roomId: RoomId, isPublic: boolean): Promise<boolean>;
+  publicRoomIds(): Promise<RoomId[]>;
+  /** Creates an alias; false if it is taken. */
+  createAlias(alias: string, roomId: RoomId, creator: UserId, now: number): Promise<boolean>;
+  getAlias(alias: string): Promise<{ roomId: RoomId; creator: UserId } | null>;
+  deleteAlias(alias: string): Promise<boolean>;
+  aliasesOfRoom(roomId: RoomId): Promise<string[]>;
+  /** Moves every alias of one room to another (room upgrades). */
+  moveAliases(from: RoomId, to: RoomId): Promise<void>;
+}
+
+export interface FiltersStore {
+  createFilter(userId: UserId, json: string): Promise<number>;
+  getFilter(userId: UserId, filterId: number): Promise<string | null>;
+}
+
 export interface Storage {
+  readonly rooms: RoomsStore;
+  readonly filters: FiltersStore;
   readonly users: UsersStore;
   readonly profiles: ProfilesStore;
   readonly devices: DevicesStore;

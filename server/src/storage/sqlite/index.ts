@@ -4,8 +4,10 @@ import { createDeviceOps } from './device-ops.js';
 import { createSqliteDevicesStore } from './devices.js';
 import { migrate } from './migrate.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
+import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
+import { createSqliteRoomsStore } from './rooms.js';
 import { createSqliteSessionsStore } from './sessions.js';
 import { createSqliteUiaStore } from './uia.js';
 import { createSqliteUsersStore } from './users.js';
@@ -22,6 +24,8 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   const ops = createDeviceOps(db);
   return {
     db,
+    rooms: createSqliteRoomsStore(db, writes),
+    filters: createSqliteFiltersStore(db, writes),
     users: createSqliteUsersStore(db, writes, ops),
     profiles: createSqliteProfilesStore(db, writes),
     devices: createSqliteDevicesStore(db, writes, ops),
