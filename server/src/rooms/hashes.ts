@@ -44,6 +44,11 @@ export function computeEventId(pdu: Pdu, rules: RoomVersionRules): Result<EventI
   return ok(`$${rules.eventIdFormat === 'urlsafe' ? urlSafeUnpadded(hash.value) : unpadded(hash.value)}` as EventId);
 }
 
+/** Lowercase hex SHA-1 of an event ID: the tie-break of room v1 state resolution (rooms/v1 "State resolution"). */
+export function eventIdSha1Hex(eventId: string): string {
+  return createHash('sha1').update(eventId, 'utf8').digest('hex');
+}
+
 /** v12: the room ID is the create event's ID with the sigil `!` instead of `$`. */
 export function roomIdFromCreateEventId(createEventId: EventId): RoomId {
   return `!${createEventId.slice(1)}` as RoomId;

@@ -50,10 +50,13 @@ export function redactPdu<T extends Pdu>(pdu: T, rules: RoomVersionRules): Pdu {
   for (const [key, value] of Object.entries(pdu)) if (topLevel.has(key)) redacted[key] = value;
 
   const kept = keptContentKeys(pdu.type, rules);
-  const content: Record<string, unknown> = {};
-  const original = pdu.content ?? {};
-  if (kept === 'all') Object.assign(content, original);
-  else for (const key of kept) if (key in original) content[key] = original[key];
+  // A non-object content (malformed event) redacts to {} rather than throwing on `in`.
+  const original: Record<string, unknown> =
+    pdu.content && typeof pdu.content === 'object' && !Array.isArray(pdu.content) ? pdu.content : {};
+  // Object.fromEntries defines own keys, so a JSON `"__proto__"` key is copied, not run through the setter.
+  const content: Record<string, unknown> = Object.fromEntries(
+    kept === 'all' ? Object.entries(original) : kept.filter((key) => Object.hasOwn(original, key)).map((key) => [key, original[key]]),
+  );
 
   // v11: a member event keeps third_party_invite.signed only.
   if (rules.updatedRedactionRules && pdu.type === 'm.room.member') {

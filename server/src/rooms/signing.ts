@@ -4,7 +4,7 @@
  * Key file (Synapse's format, so existing tools read it): one line `ed25519 <version> <unpadded base64 seed>`.
  * One of the two modules of rooms/ allowed node:crypto (CONVENTIONS rule 3).
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -79,4 +79,61 @@ export function signJson<T extends Record<string, unknown>>(
   const signed: Record<string, unknown> = { ...rest, signatures: merged };
   if (unsigned !== undefined) signed.unsigned = unsigned;
   return ok(signed as T & { signatures: Record<string, Record<string, string>> });
+}
+
+// SPKI DER prefix for a raw 32-byte Ed25519 public key (RFC 8410).
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** Imported public keys by their base64: importing on every verify halves throughput (CONVENTIONS §10). */
+const publicKeyCache = new Map<string, KeyObject | null>();
+const PUBLIC_KEY_CACHE_LIMIT = 10_000;
+
+/** Decodes unpadded (or padded) standard or URL-safe base64 strictly: null on any other character. */
+function decodeBase64(text: string): Buffer | null {
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return null;
+  return Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+
+function publicKeyObject(publicKeyBase64: string): KeyObject | null {
+  const cached = publicKeyCache.get(publicKeyBase64);
+  if (cached !== undefined) return cached;
+  const raw = decodeBase64(publicKeyBase64);
+  let key: KeyObject | null = null;
+  if (raw && raw.length === 32) {
+    try {
+      key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+    } catch {
+      key = null;
+    }
+  }
+  // A bounded memo of pure conversions, not state: drop everything when full.
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
+  publicKeyCache.set(publicKeyBase64, key);
+  return key;
+}
+
+/**
+ * Checks the signature `signatures[serverName][keyId]` of a JSON object against an ed25519 public key
+ * (unpadded base64), per appendices "Checking for a Signature": drop `signatures` and `unsigned`,
+ * canonicalise, verify. False when the signature is missing, malformed or wrong, or the object can't
+ * be canonicalised.
+ */
+export function verifyJsonSignature(
+  object: Record<string, unknown>,
+  serverName: string,
+  keyId: string,
+  publicKeyBase64: string,
+): boolean {
+  const { signatures, unsigned: _unsigned, ...rest } = object;
+  if (!signatures || typeof signatures !== 'object') return false;
+  const byServer = (signatures as Record<string, unknown>)[serverName];
+  if (!byServer || typeof byServer !== 'object') return false;
+  const signatureBase64 = (byServer as Record<string, unknown>)[keyId];
+  if (typeof signatureBase64 !== 'string') return false;
+  const signature = decodeBase64(signatureBase64);
+  if (!signature || signature.length !== 64) return false;
+  const key = publicKeyObject(publicKeyBase64);
+  if (!key) return false;
+  const encoded = canonicalJson(rest);
+  if (!encoded.ok) return false;
+  return verify(null, Buffer.from(encoded.value, 'utf8'), key, signature);
 }
