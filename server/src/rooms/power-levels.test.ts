@@ -130,7 +130,7 @@ test('users, users_default and events override the defaults; stringy values read
 
 test('creators: content.creator (v1–v10), the sender (v11), plus additional_creators (v12 only)', () => {
   const content = { creator: '@carol:c', additional_creators: ['@bob:b'] };
-  const create = (rules: RoomVersionRules): Pdu => pdu('m.room.create', '@alice:a', content);
+  const create = (_rules: RoomVersionRules): Pdu => pdu('m.room.create', '@alice:a', content);
   for (const rules of ALL) {
     const expected = rules.privilegedCreators ? ['@alice:a', '@bob:b'] : rules.implicitRoomCreator ? ['@alice:a'] : ['@carol:c'];
     assert.deepEqual([...roomCreators(create(rules), rules)], expected, `v${rules.id}`);
