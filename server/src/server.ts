@@ -26,6 +26,16 @@ import { createRateLimiter } from './services/rate-limiter.js';
 import { createRegistrationTokensService } from './services/registration-tokens.js';
 import { createTokenIssuer } from './services/token-issuer.js';
 import { createUiaService } from './services/uia.js';
+import { availableRoomVersions } from './rooms/room-versions.js';
+import { createClientEventsFormatter } from './services/client-events.js';
+import { createDirectoryService } from './services/directory.js';
+import { createMembershipService } from './services/membership.js';
+import { createNotifier } from './services/notifier.js';
+import { createRoomCreateService } from './services/room-create.js';
+import { createRoomEventsService } from './services/room-events.js';
+import { createRoomLock } from './services/room-lock.js';
+import { createRoomSendService } from './services/room-send.js';
+import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
 
 export const HEARTH_VERSION: string = (
@@ -74,6 +84,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const server: ServerInfo = {
     serverName: config.serverName,
     version: HEARTH_VERSION,
+    roomVersions: { default: config.defaultRoomVersion, available: availableRoomVersions() },
     publicBaseUrl: () => {
       if (config.publicBaseUrl !== null) return config.publicBaseUrl;
       const bound = publicApp?.server.address();
@@ -109,7 +120,48 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     sessionTimeoutMs: config.registration.sessionTimeoutMs,
     verifyPassword: (requester, authDict) => auth.verifyUiaPassword(requester, authDict),
   });
+  const notifier = createNotifier(await storage.rooms.maxStreamOrdering());
+  const roomEvents = createRoomEventsService({
+    rooms: storage.rooms,
+    roomLock: createRoomLock(),
+    notifier,
+    clock,
+    serverName: config.serverName,
+    signingKey,
+    log: log.child({ svc: 'rooms' }),
+  });
+  const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now() });
+  // displayname and avatar_url go into member events (spec "m.room.member").
+  const memberProfile = async (userId: UserId) => {
+    const profile = await storage.profiles.getProfile(userId);
+    const fields: Record<string, unknown> = {};
+    if (typeof profile.displayname === 'string') fields.displayname = profile.displayname;
+    if (typeof profile.avatar_url === 'string') fields.avatar_url = profile.avatar_url;
+    return fields;
+  };
+  const directory = createDirectoryService({ rooms: storage.rooms, serverName: config.serverName, clock });
+  const membership = createMembershipService({
+    events: roomEvents,
+    rooms: storage.rooms,
+    users: storage.users,
+    serverName: config.serverName,
+    memberProfile,
+    log: log.child({ svc: 'membership' }),
+  });
   const services: Services = {
+    roomCreate: createRoomCreateService({
+      events: roomEvents,
+      membership,
+      directory,
+      rooms: storage.rooms,
+      serverName: config.serverName,
+      defaultRoomVersion: config.defaultRoomVersion,
+      memberProfile,
+      log: log.child({ svc: 'room-create' }),
+    }),
+    roomSend: createRoomSendService({ events: roomEvents, rooms: storage.rooms, messageLimit: limiter('message') }),
+    membership,
+    directory,
     auth,
     accounts: createAccountsService({
       storage,
@@ -122,7 +174,11 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       limits: { registration: limiter('registration'), availability: limiter('registrationTokenValidity') },
     }),
     devices: createDevicesService({ storage, clientIps, uia }),
-    profile: createProfileService({ storage, serverName: config.serverName }),
+    profile: createProfileService({
+      storage,
+      serverName: config.serverName,
+      onMemberProfileChange: (userId) => membership.propagateProfile(userId),
+    }),
     registrationTokens: createRegistrationTokensService({ storage, clock }),
   };
 
@@ -133,7 +189,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   });
   const inFlight = trackInFlight(publicApp);
   discoveryRoutes(publicApp, server);
-  await clientApi(publicApp, services);
+  await clientApi(publicApp, services, server);
 
   const adminApp = createApp({ logger: log.child({ listener: 'admin' }) });
   const adminInFlight = trackInFlight(adminApp);

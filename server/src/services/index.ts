@@ -3,6 +3,10 @@ import type { ServerName } from '../core/ids.js';
 import type { AccountsService } from './accounts.js';
 import type { AuthService } from './auth.js';
 import type { DevicesService } from './devices.js';
+import type { DirectoryService } from './directory.js';
+import type { MembershipService } from './membership.js';
+import type { RoomCreateService } from './room-create.js';
+import type { RoomSendService } from './room-send.js';
 import type { ProfileService } from './profile.js';
 import type { RegistrationTokensService } from './registration-tokens.js';
 
@@ -12,6 +16,10 @@ export interface Services {
   readonly devices: DevicesService;
   readonly profile: ProfileService;
   readonly registrationTokens: RegistrationTokensService;
+  readonly roomCreate: RoomCreateService;
+  readonly roomSend: RoomSendService;
+  readonly membership: MembershipService;
+  readonly directory: DirectoryService;
 }
 
 /** Facts about this server that replies mention. */
@@ -20,4 +28,6 @@ export interface ServerInfo {
   /** The URL clients reach this server at (`public_baseurl`, or the public listener's bound address). */
   publicBaseUrl(): string;
   readonly version: string;
+  /** For /capabilities m.room_versions. */
+  readonly roomVersions: { readonly default: string; readonly available: Readonly<Record<string, 'stable'>> };
 }

@@ -1,7 +1,7 @@
 /**
  * User profiles: displayname, avatar_url, m.tz and custom namespaced fields.
  * Spec: client-server-api "Profiles" and profile.yaml (v1.16+ generic `keyName`), v1.19.
- * Changes are not yet propagated into room member events: rooms arrive with issue 3.
+ * A displayname or avatar_url change is propagated into the user's member event in every joined room.
  */
 import { MatrixError, forbidden, guestForbidden, notFound } from '../core/errors.js';
 import { parseUserId, type ServerName, type UserId } from '../core/ids.js';
@@ -21,7 +21,11 @@ const MXC_RE = /^mxc:\/\/[A-Za-z0-9.:[\]-]+\/[A-Za-z0-9_-]+$/;
 export interface ProfileDeps {
   readonly storage: Pick<Storage, 'users' | 'profiles'>;
   readonly serverName: ServerName;
+  /** Called after displayname or avatar_url changed (sends new member events). */
+  readonly onMemberProfileChange?: (userId: UserId) => Promise<void>;
 }
+
+const MEMBER_FIELDS = new Set(['displayname', 'avatar_url']);
 
 export type ProfileService = ReturnType<typeof createProfileService>;
 
@@ -91,13 +95,16 @@ export function createProfileService(deps: ProfileDeps) {
       const owner = await requireLocalUser(userId);
       const result = await deps.storage.profiles.setField(owner, keyName, value, MAX_PROFILE_BYTES);
       if (!result.ok) throw new MatrixError('M_PROFILE_TOO_LARGE', 'The profile would exceed 64 KiB');
+      if (MEMBER_FIELDS.has(keyName)) await deps.onMemberProfileChange?.(owner);
     },
 
     /** DELETE /profile/{userId}/{keyName} */
     async deleteField(requester: Requester, userId: string, keyName: string): Promise<void> {
       checkKey(keyName);
       authorise(requester, userId, keyName);
-      await deps.storage.profiles.deleteField(await requireLocalUser(userId), keyName);
+      const owner = await requireLocalUser(userId);
+      await deps.storage.profiles.deleteField(owner, keyName);
+      if (MEMBER_FIELDS.has(keyName)) await deps.onMemberProfileChange?.(owner);
     },
   };
 }

@@ -201,10 +201,13 @@ export interface UiaStore {
   expireSessions(createdBefore: number): Promise<number>;
 }
 
-/** One event to persist, with the state group of the state before it (null only for a create event). */
+/**
+ * One event to persist, with the state group of the state before it: null only for a create event,
+ * 'previous' for the state after the batch's previous event.
+ */
 export interface EventToPersist {
   readonly event: RoomEvent;
-  readonly stateBefore: number | null;
+  readonly stateBefore: number | null | 'previous';
   /** Local sends: the sending device and its transaction ID (made idempotent per device). */
   readonly txn?: { readonly deviceId: DeviceId; readonly txnId: string } | undefined;
   /** For an m.room.redaction whose redaction is to be applied: the event it redacts. */

@@ -1,10 +1,10 @@
 /**
  * GET /_matrix/client/v3/capabilities. Spec: capabilities.yaml (v1.19).
- * m.room_versions joins when rooms do (issue 3); until then clients can't create rooms here at all.
  */
 import type { TypedApp } from '../../http/types.js';
+import type { ServerInfo } from '../../services/index.js';
 
-export function capabilitiesRoutes(app: TypedApp): void {
+export function capabilitiesRoutes(app: TypedApp, server: Pick<ServerInfo, 'roomVersions'>): void {
   /** GET /capabilities */
   app.get('/capabilities', { config: { auth: 'required', allowGuests: true } }, async () => ({
     capabilities: {
@@ -15,6 +15,7 @@ export function capabilitiesRoutes(app: TypedApp): void {
       // No identity server, email or SMS: third-party IDs can't be added or removed.
       'm.3pid_changes': { enabled: false },
       'm.get_login_token': { enabled: false },
+      'm.room_versions': { default: server.roomVersions.default, available: server.roomVersions.available },
     },
   }));
 }

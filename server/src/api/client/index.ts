@@ -2,23 +2,27 @@
  * The client-server API surface: every endpoint under /_matrix/client/v3 and, as Synapse serves them,
  * the legacy /_matrix/client/r0 (matrix-nio and older bots call only those); a few live under v1.
  */
-import type { Services } from '../../services/index.js';
+import type { ServerInfo, Services } from '../../services/index.js';
 import { installAuthHook } from '../../http/auth-hook.js';
 import type { TypedApp } from '../../http/types.js';
 import { accountRoutes } from './account.js';
 import { capabilitiesRoutes } from './capabilities.js';
 import { devicesRoutes } from './devices.js';
+import { membershipRoutes } from './membership.js';
+import { roomsRoutes } from './rooms.js';
 import { profileRoutes } from './profile.js';
 import { registerRoutes, registerRoutesV1 } from './register.js';
 import { sessionRoutes } from './session.js';
 
-export async function clientApi(app: TypedApp, services: Services): Promise<void> {
+export async function clientApi(app: TypedApp, services: Services, server: ServerInfo): Promise<void> {
   const versioned = async (scope: TypedApp): Promise<void> => {
     installAuthHook(scope, services.auth);
     registerRoutes(scope, services);
     sessionRoutes(scope, services);
     accountRoutes(scope, services);
-    capabilitiesRoutes(scope);
+    capabilitiesRoutes(scope, server);
+    roomsRoutes(scope, services);
+    membershipRoutes(scope, services);
     devicesRoutes(scope, services);
     profileRoutes(scope, services);
   };

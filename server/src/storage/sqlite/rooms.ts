@@ -180,9 +180,10 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
       const { event } = item;
       if (q.eventExists.get(event.eventId)) continue;
       const pdu = event.pdu;
-      let stateAfter = item.stateBefore;
+      const stateBefore: number | null = item.stateBefore === 'previous' ? currentGroup : item.stateBefore;
+      let stateAfter: number | null = stateBefore;
       if (isStateEvent(pdu)) {
-        stateAfter = writeGroup(batch.roomId, item.stateBefore, new Map([[stateKey(pdu.type, pdu.state_key as string), event.eventId]]));
+        stateAfter = writeGroup(batch.roomId, stateBefore, new Map([[stateKey(pdu.type, pdu.state_key as string), event.eventId]]));
       }
       if (stateAfter === null) throw new Error('only a state event may start a room');
       if (batch.newRoom && persisted.length === 0) {
@@ -192,7 +193,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
       const stream = Number(
         q.insertEvent.run(
           event.eventId, batch.roomId, pdu.type, pdu.state_key ?? null, pdu.sender, pdu.origin_server_ts, pdu.depth,
-          JSON.stringify(signed), item.stateBefore, stateAfter, item.txn?.deviceId ?? null, item.txn?.txnId ?? null,
+          JSON.stringify(signed), stateBefore, stateAfter, item.txn?.deviceId ?? null, item.txn?.txnId ?? null,
         ).lastInsertRowid,
       );
       for (const prev of prevEventIds(pdu)) q.deleteExtremity.run(batch.roomId, prev);

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RoomId, UserId } from '../core/ids.js';
+import { createNotifier } from './notifier.js';
+
+test('wakes listeners of the room, and the user a membership event targets', () => {
+  const notifier = createNotifier(0);
+  const woken: string[] = [];
+  const listen = (name: string, userId: string, rooms: string[]) =>
+    notifier.listen({ userId: userId as UserId, rooms: new Set(rooms as RoomId[]), wake: () => woken.push(name) });
+  const stopAlice = listen('alice', '@alice:hs', ['!r1']);
+  listen('bob', '@bob:hs', ['!r2']);
+  notifier.roomEvent({ roomId: '!r1' as RoomId, streamOrdering: 5 });
+  assert.deepEqual(woken, ['alice']);
+  notifier.roomEvent({ roomId: '!r1' as RoomId, streamOrdering: 6, memberStateKey: '@bob:hs' });
+  assert.deepEqual(woken, ['alice', 'alice', 'bob']);
+  assert.equal(notifier.position, 6);
+  stopAlice();
+  notifier.roomEvent({ roomId: '!r1' as RoomId, streamOrdering: 7 });
+  assert.deepEqual(woken, ['alice', 'alice', 'bob']);
+  notifier.users(['@bob:hs' as UserId]);
+  assert.deepEqual(woken.at(-1), 'bob');
+});
