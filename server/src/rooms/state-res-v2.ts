@@ -337,7 +337,7 @@ function mainlineSort(ids: readonly EventId[], powerLevelsId: EventId | undefine
   const memo = new Map<EventId, number>();
   const mainlineDepth = (event: RoomEvent): number => {
     // Walk the power levels chain until it meets the mainline (or a chain walked before).
-    const walked: EventId[] = [];
+    const walked = new Set<EventId>();
     let depth = 0;
     for (let current: RoomEvent | undefined = event; current; ) {
       const known = depthOf.get(current.eventId) ?? memo.get(current.eventId);
@@ -345,8 +345,8 @@ function mainlineSort(ids: readonly EventId[], powerLevelsId: EventId | undefine
         depth = known;
         break;
       }
-      if (walked.includes(current.eventId)) break;
-      walked.push(current.eventId);
+      if (walked.has(current.eventId)) break;
+      walked.add(current.eventId);
       current = authEventOfType(current, EventType.PowerLevels, ctx.getEvent);
     }
     for (const id of walked) memo.set(id, depth);
