@@ -108,9 +108,9 @@ function checkInvite(context: AuthContext, target: string): AuthResult {
   const targetMembership = membershipIn(authState, target);
   if ('third_party_invite' in pdu.content) return checkThirdPartyInvite(context, target, targetMembership);
 
-  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`${pdu.sender} is not in the room`);
-  if (targetMembership === 'join') return deny(`${target} is already in the room`);
-  if (targetMembership === 'ban') return deny(`${target} is banned from the room`);
+  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`User ${pdu.sender} is not in the room`);
+  if (targetMembership === 'join') return deny(`User ${target} is already in the room`);
+  if (targetMembership === 'ban') return deny(`User ${target} is banned from the room`);
   if (userPowerLevel(levels, pdu.sender) < levels.invite) return deny("You don't have permission to invite users");
   return ALLOW;
 }
@@ -119,7 +119,7 @@ function checkInvite(context: AuthContext, target: string): AuthResult {
 function checkThirdPartyInvite(context: AuthContext, target: string, targetMembership: string | null): AuthResult {
   const { event, authState } = context;
   const { pdu } = event;
-  if (targetMembership === 'ban') return deny(`${target} is banned from the room`);
+  if (targetMembership === 'ban') return deny(`User ${target} is banned from the room`);
   const invite = pdu.content.third_party_invite;
   const signed = isObject(invite) ? invite.signed : undefined;
   if (!isObject(signed)) return deny('third_party_invite has no signed object');
@@ -168,7 +168,7 @@ function checkLeave(context: AuthContext, target: string): AuthResult {
       senderMembership === 'join' || senderMembership === 'invite' || (rules.knockJoinRule && senderMembership === 'knock');
     return canLeave ? ALLOW : deny("You can't leave a room you are not in");
   }
-  if (senderMembership !== 'join') return deny(`${pdu.sender} is not in the room`);
+  if (senderMembership !== 'join') return deny(`User ${pdu.sender} is not in the room`);
   const senderLevel = userPowerLevel(levels, pdu.sender);
   const targetMembership = membershipIn(authState, target);
   if (targetMembership === 'ban' && senderLevel < levels.ban) return deny("You don't have permission to unban");
@@ -183,7 +183,7 @@ function checkLeave(context: AuthContext, target: string): AuthResult {
 function checkBan(context: AuthContext, target: string): AuthResult {
   const { event, authState, levels } = context;
   const { pdu } = event;
-  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`${pdu.sender} is not in the room`);
+  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`User ${pdu.sender} is not in the room`);
   const senderLevel = userPowerLevel(levels, pdu.sender);
   if (senderLevel < levels.ban) return deny("You don't have permission to ban");
   if (userPowerLevel(levels, target) >= senderLevel) return deny(`You can't ban ${target}: their power level is not below yours`);

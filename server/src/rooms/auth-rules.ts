@@ -116,7 +116,7 @@ export function checkAuthRules(
   if (pdu.type === EventType.Member) return checkMembership(context);
 
   // 6. The sender must be in the room.
-  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`${pdu.sender} is not in the room`);
+  if (membershipIn(authState, pdu.sender) !== 'join') return deny(`User ${pdu.sender} is not in the room`);
 
   const senderLevel = userPowerLevel(levels, pdu.sender);
   // 7. m.room.third_party_invite needs the invite level.
