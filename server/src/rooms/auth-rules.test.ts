@@ -574,3 +574,18 @@ test('the builder: v1/v2 reference pairs and event IDs, depth, state snapshots a
     allowed(checkAuthRules(forked, room.authStateFor(forked), rules), `v${rules.id} forked`);
   }
 });
+
+test('before the first power levels event: the creator has 100, others 0 and state needs 50', () => {
+  for (const rules of ALL) {
+    const room = buildRoom({ version: rules.id, creator: ALICE, preset: 'bare' });
+    room.join(ALICE);
+    room.setJoinRule(ALICE, 'public');
+    room.join(BOB);
+    denied(attempt(room, state('m.room.name', BOB, { name: 'x' })), `v${rules.id} member sends state`, /permission/);
+    allowed(attempt(room, message(BOB)), `v${rules.id} member sends a message`);
+    allowed(attempt(room, state('m.room.name', ALICE, { name: 'x' })), `v${rules.id} creator sends state`);
+    allowed(attempt(room, member(ALICE, BOB, 'ban')), `v${rules.id} creator bans`);
+    denied(attempt(room, member(BOB, ALICE, 'leave')), `v${rules.id} member kicks creator`, /kick/);
+    denied(attempt(room, state('m.room.power_levels', BOB, { users: { [BOB]: 0 } })), `v${rules.id} member sends power levels`);
+  }
+});
