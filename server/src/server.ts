@@ -35,6 +35,7 @@ import { createRoomCreateService } from './services/room-create.js';
 import { createRoomEventsService } from './services/room-events.js';
 import { createRoomLock } from './services/room-lock.js';
 import { createRoomSendService } from './services/room-send.js';
+import { createRoomUpgradeService } from './services/room-upgrade.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
 
@@ -139,7 +140,13 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     if (typeof profile.avatar_url === 'string') fields.avatar_url = profile.avatar_url;
     return fields;
   };
-  const directory = createDirectoryService({ rooms: storage.rooms, serverName: config.serverName, clock });
+  const directory = createDirectoryService({
+    rooms: storage.rooms,
+    events: roomEvents,
+    serverName: config.serverName,
+    clock,
+    log: log.child({ svc: 'directory' }),
+  });
   const membership = createMembershipService({
     events: roomEvents,
     rooms: storage.rooms,
@@ -162,6 +169,13 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     roomSend: createRoomSendService({ events: roomEvents, rooms: storage.rooms, messageLimit: limiter('message') }),
     membership,
     directory,
+    roomUpgrade: createRoomUpgradeService({
+      events: roomEvents,
+      rooms: storage.rooms,
+      serverName: config.serverName,
+      memberProfile,
+      log: log.child({ svc: 'room-upgrade' }),
+    }),
     auth,
     accounts: createAccountsService({
       storage,

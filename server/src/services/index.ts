@@ -7,6 +7,7 @@ import type { DirectoryService } from './directory.js';
 import type { MembershipService } from './membership.js';
 import type { RoomCreateService } from './room-create.js';
 import type { RoomSendService } from './room-send.js';
+import type { RoomUpgradeService } from './room-upgrade.js';
 import type { ProfileService } from './profile.js';
 import type { RegistrationTokensService } from './registration-tokens.js';
 
@@ -20,6 +21,7 @@ export interface Services {
   readonly roomSend: RoomSendService;
   readonly membership: MembershipService;
   readonly directory: DirectoryService;
+  readonly roomUpgrade: RoomUpgradeService;
 }
 
 /** Facts about this server that replies mention. */
