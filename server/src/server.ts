@@ -34,6 +34,10 @@ import { createNotifier } from './services/notifier.js';
 import { createRoomCreateService } from './services/room-create.js';
 import { createRoomEventsService } from './services/room-events.js';
 import { createRoomLock } from './services/room-lock.js';
+import { createHistoryVisibility } from './services/history-visibility.js';
+import { createRoomAccess } from './services/room-access.js';
+import { createRoomMessagesService } from './services/room-messages.js';
+import { createRoomReadService } from './services/room-read.js';
 import { createRoomSendService } from './services/room-send.js';
 import { createRoomUpgradeService } from './services/room-upgrade.js';
 import type { UserId } from './core/ids.js';
@@ -132,6 +136,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log: log.child({ svc: 'rooms' }),
   });
   const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now() });
+  const historyVisibility = createHistoryVisibility({ rooms: storage.rooms });
+  const roomAccess = createRoomAccess({ events: roomEvents, rooms: storage.rooms, visibility: historyVisibility });
+  const roomReadDeps = { events: roomEvents, rooms: storage.rooms, clientEvents, visibility: historyVisibility, access: roomAccess };
   // displayname and avatar_url go into member events (spec "m.room.member").
   const memberProfile = async (userId: UserId) => {
     const profile = await storage.profiles.getProfile(userId);
@@ -156,6 +163,8 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log: log.child({ svc: 'membership' }),
   });
   const services: Services = {
+    roomRead: createRoomReadService(roomReadDeps),
+    roomMessages: createRoomMessagesService(roomReadDeps),
     roomCreate: createRoomCreateService({
       events: roomEvents,
       membership,

@@ -6,6 +6,8 @@ import type { DevicesService } from './devices.js';
 import type { DirectoryService } from './directory.js';
 import type { MembershipService } from './membership.js';
 import type { RoomCreateService } from './room-create.js';
+import type { RoomMessagesService } from './room-messages.js';
+import type { RoomReadService } from './room-read.js';
 import type { RoomSendService } from './room-send.js';
 import type { RoomUpgradeService } from './room-upgrade.js';
 import type { ProfileService } from './profile.js';
@@ -19,6 +21,8 @@ export interface Services {
   readonly registrationTokens: RegistrationTokensService;
   readonly roomCreate: RoomCreateService;
   readonly roomSend: RoomSendService;
+  readonly roomRead: RoomReadService;
+  readonly roomMessages: RoomMessagesService;
   readonly membership: MembershipService;
   readonly directory: DirectoryService;
   readonly roomUpgrade: RoomUpgradeService;

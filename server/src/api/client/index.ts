@@ -11,6 +11,7 @@ import { devicesRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
 import { membershipRoutes } from './membership.js';
 import { roomsRoutes } from './rooms.js';
+import { roomReadRoutes, roomReadRoutesV1 } from './room-read.js';
 import { roomUpgradeRoutes } from './room-upgrade.js';
 import { profileRoutes } from './profile.js';
 import { registerRoutes, registerRoutesV1 } from './register.js';
@@ -24,6 +25,7 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
     accountRoutes(scope, services);
     capabilitiesRoutes(scope, server);
     roomsRoutes(scope, services);
+    roomReadRoutes(scope, services);
     membershipRoutes(scope, services);
     directoryRoutes(scope, services);
     roomUpgradeRoutes(scope, services);
@@ -36,6 +38,7 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
     async (scope: TypedApp) => {
       installAuthHook(scope, services.auth);
       registerRoutesV1(scope, services);
+      roomReadRoutesV1(scope, services);
     },
     { prefix: '/_matrix/client/v1' },
   );
