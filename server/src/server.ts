@@ -40,6 +40,9 @@ import { createRoomMessagesService } from './services/room-messages.js';
 import { createRoomReadService } from './services/room-read.js';
 import { createRoomSendService } from './services/room-send.js';
 import { createRoomUpgradeService } from './services/room-upgrade.js';
+import { createFiltersService } from './services/filters.js';
+import { createSyncService } from './services/sync.js';
+import { createPushRulesService } from './services/push-rules.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
 
@@ -162,9 +165,14 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     memberProfile,
     log: log.child({ svc: 'membership' }),
   });
+  const filters = createFiltersService({ filters: storage.filters });
+  const sync = createSyncService({ rooms: storage.rooms, notifier, filters, clientEvents, log: log.child({ svc: 'sync' }) });
   const services: Services = {
     roomRead: createRoomReadService(roomReadDeps),
     roomMessages: createRoomMessagesService(roomReadDeps),
+    filters,
+    sync,
+    pushRules: createPushRulesService(),
     roomCreate: createRoomCreateService({
       events: roomEvents,
       membership,
@@ -234,6 +242,8 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log,
     async close() {
       clearInterval(sweeper);
+      // Long-polling syncs answer now instead of holding the close for their timeout.
+      sync.wakeAll();
       await Promise.allSettled([publicApp?.close(), adminApp.close()]);
       // A handler can outlive its connection (the client hung up): let it finish before storage closes.
       await Promise.all([inFlight.settled(CLOSE_GRACE_MS), adminInFlight.settled(CLOSE_GRACE_MS)]);

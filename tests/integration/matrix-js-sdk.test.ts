@@ -3,40 +3,15 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadSdk, refused as refusedBy, type Sdk } from '../helpers/js-sdk.js';
 import { startTestServer } from '../helpers/test-server.js';
 
-// matrix-js-sdk expects Promise.withResolvers (ES2024, Node 22). Node 20 lacks it: polyfill before the sdk loads.
-const PromiseWithResolvers = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
-PromiseWithResolvers.withResolvers ??= <T>() => {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
-
-type Sdk = typeof import('matrix-js-sdk');
 let sdk: Sdk;
 before(async () => {
-  sdk = await import('matrix-js-sdk');
-  // The sdk logs the refusals these tests provoke on purpose ("Unable to refresh token"); keep the output readable.
-  const { logger } = await import('matrix-js-sdk/lib/logger.js');
-  // It is a loglevel logger underneath; its type doesn't say so.
-  (logger as unknown as { setLevel(level: 'silent'): void }).setLevel('silent');
+  sdk = await loadSdk();
 });
 
-/** Runs a request the server must refuse; returns the sdk's MatrixError. */
-async function refused(promise: Promise<unknown>): Promise<InstanceType<Sdk['MatrixError']>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof sdk.MatrixError, `expected a MatrixError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the request succeeded');
-}
+const refused = (promise: Promise<unknown>) => refusedBy(sdk, promise);
 
 test('matrix-js-sdk: register with a token (UIA), login, refresh, whoami, devices, password change, logout', async (t) => {
   const hs = await startTestServer(t);

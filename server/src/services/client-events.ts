@@ -19,6 +19,8 @@ export interface Viewer {
 export interface FormatOptions {
   /** Sync's timeline and state omit room_id (ClientEventWithoutRoomID). */
   readonly omitRoomId?: boolean;
+  /** unsigned.prev_content / replaces_state for state events (default true; sync's state section skips it). */
+  readonly prevContent?: boolean;
 }
 
 export interface ClientEventsDeps {
@@ -35,7 +37,9 @@ export function createClientEventsFormatter(deps: ClientEventsDeps) {
       version = (await deps.rooms.getRoom(roomId as never))?.roomVersion ?? '12';
       versionOf.set(roomId, version);
     }
-    return roomVersionRules(version) ?? roomVersionRules('12')!;
+    const rules = roomVersionRules(version);
+    if (!rules) throw new Error(`room ${roomId} has unknown version ${version}`);
+    return rules;
   }
 
   async function base(event: StoredEvent, viewer: Viewer | null, options: FormatOptions, now: number): Promise<ClientEvent> {
@@ -70,7 +74,7 @@ export function createClientEventsFormatter(deps: ClientEventsDeps) {
     for (const event of events) {
       const out = await base(event, viewer, options, now);
       const unsigned = out.unsigned as Record<string, unknown>;
-      if (event.pdu.state_key !== undefined && event.stateBefore !== null) {
+      if (options.prevContent !== false && event.pdu.state_key !== undefined && event.stateBefore !== null) {
         const before = await deps.rooms.getStateGroup(event.stateBefore);
         const previousId = before.get(stateKey(event.pdu.type, event.pdu.state_key));
         if (previousId) {

@@ -4,6 +4,9 @@ import type { AccountsService } from './accounts.js';
 import type { AuthService } from './auth.js';
 import type { DevicesService } from './devices.js';
 import type { DirectoryService } from './directory.js';
+import type { FiltersService } from './filters.js';
+import type { SyncService } from './sync.js';
+import type { PushRulesService } from './push-rules.js';
 import type { MembershipService } from './membership.js';
 import type { RoomCreateService } from './room-create.js';
 import type { RoomMessagesService } from './room-messages.js';
@@ -26,6 +29,9 @@ export interface Services {
   readonly membership: MembershipService;
   readonly directory: DirectoryService;
   readonly roomUpgrade: RoomUpgradeService;
+  readonly filters: FiltersService;
+  readonly sync: SyncService;
+  readonly pushRules: PushRulesService;
 }
 
 /** Facts about this server that replies mention. */

@@ -21,3 +21,13 @@ test('wakes listeners of the room, and the user a membership event targets', () 
   notifier.users(['@bob:hs' as UserId]);
   assert.deepEqual(woken.at(-1), 'bob');
 });
+
+test('latestFor reports the newest position of the watched rooms and the user', () => {
+  const notifier = createNotifier(0);
+  notifier.roomEvent({ roomId: '!a' as RoomId, streamOrdering: 3 });
+  notifier.roomEvent({ roomId: '!b' as RoomId, streamOrdering: 4, memberStateKey: '@u:hs' });
+  notifier.roomEvent({ roomId: '!c' as RoomId, streamOrdering: 9 });
+  assert.equal(notifier.latestFor(['!a' as RoomId], '@x:hs' as UserId), 3);
+  assert.equal(notifier.latestFor(['!a' as RoomId], '@u:hs' as UserId), 4);
+  assert.equal(notifier.latestFor([], '@x:hs' as UserId), 0);
+});

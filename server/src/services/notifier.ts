@@ -25,14 +25,18 @@ export interface Notifier {
   roomEvent(event: RoomStreamEvent): void;
   /** Wakes every listener of these users (e.g. their own profile or account changed). */
   users(userIds: Iterable<UserId>): void;
-  /** The highest stream position announced, so a waiter can tell whether it missed something. */
+  /** The highest stream position announced. */
   readonly position: number;
+  /** The newest position announced in any of these rooms or for this user's membership (0: none since start). */
+  latestFor(rooms: Iterable<RoomId>, userId: UserId): number;
 }
 
 export function createNotifier(initialPosition: number): Notifier {
   const byRoom = new Map<RoomId, Set<Listener>>();
   const byUser = new Map<UserId, Set<Listener>>();
   let position = initialPosition;
+  const roomPositions = new Map<RoomId, number>();
+  const userPositions = new Map<UserId, number>();
 
   const add = <K>(index: Map<K, Set<Listener>>, key: K, listener: Listener) => {
     let set = index.get(key);
@@ -55,6 +59,8 @@ export function createNotifier(initialPosition: number): Notifier {
     },
     roomEvent(event) {
       if (event.streamOrdering > position) position = event.streamOrdering;
+      roomPositions.set(event.roomId, event.streamOrdering);
+      if (event.memberStateKey !== undefined) userPositions.set(event.memberStateKey as UserId, event.streamOrdering);
       const woken = new Set<Listener>(byRoom.get(event.roomId));
       if (event.memberStateKey !== undefined) for (const listener of byUser.get(event.memberStateKey as UserId) ?? []) woken.add(listener);
       for (const listener of woken) listener.wake();
@@ -64,6 +70,11 @@ export function createNotifier(initialPosition: number): Notifier {
     },
     get position() {
       return position;
+    },
+    latestFor(rooms, userId) {
+      let latest = userPositions.get(userId) ?? 0;
+      for (const roomId of rooms) latest = Math.max(latest, roomPositions.get(roomId) ?? 0);
+      return latest;
     },
   };
 }

@@ -13,6 +13,8 @@ import { membershipRoutes } from './membership.js';
 import { roomsRoutes } from './rooms.js';
 import { roomReadRoutes, roomReadRoutesV1 } from './room-read.js';
 import { roomUpgradeRoutes } from './room-upgrade.js';
+import { syncRoutes } from './sync.js';
+import { pushRulesRoutes } from './push-rules.js';
 import { profileRoutes } from './profile.js';
 import { registerRoutes, registerRoutesV1 } from './register.js';
 import { sessionRoutes } from './session.js';
@@ -29,6 +31,8 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
     membershipRoutes(scope, services);
     directoryRoutes(scope, services);
     roomUpgradeRoutes(scope, services);
+    syncRoutes(scope, services);
+    pushRulesRoutes(scope, services);
     devicesRoutes(scope, services);
     profileRoutes(scope, services);
   };
