@@ -38,7 +38,18 @@ console.error(`run-tests: ${files.length} test file${files.length === 1 ? '' : '
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...nodeFlags, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    // matrix-js-sdk arms a ~110 s timer per long-poll request and never clears it (its timeoutSignal
+    // ponyfill): without this, a file using its sync loop would idle that long after its last test.
+    '--test-force-exit',
+    ...nodeFlags,
+    ...files,
+  ],
   { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) {

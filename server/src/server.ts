@@ -166,7 +166,14 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log: log.child({ svc: 'membership' }),
   });
   const filters = createFiltersService({ filters: storage.filters });
-  const sync = createSyncService({ rooms: storage.rooms, notifier, filters, clientEvents, log: log.child({ svc: 'sync' }) });
+  const sync = createSyncService({
+    rooms: storage.rooms,
+    notifier,
+    filters,
+    clientEvents,
+    visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
+    log: log.child({ svc: 'sync' }),
+  });
   const services: Services = {
     roomRead: createRoomReadService(roomReadDeps),
     roomMessages: createRoomMessagesService(roomReadDeps),
