@@ -115,26 +115,26 @@ export function createSyncService(deps: SyncDeps) {
     return last ? rooms.getStateGroup(last.stateAfter) : new Map();
   }
 
-  async function joinedRoom(
-    membership: UserMembership,
-    since: number | null,
+  /**
+   * A room's timeline and state for a sync: the newest events in (after, upTo] and the state before them
+   * (all of it when `after` is null, else only what changed since `after` and isn't in the timeline).
+   * Null when an incremental sync has nothing for the room.
+   */
+  async function roomSections(
+    roomId: RoomId,
+    after: number | null,
     upTo: number,
     filter: SyncFilter,
     viewer: Viewer,
-    fullState: boolean,
-  ): Promise<Record<string, unknown> | null> {
-    const { roomId } = membership;
-    // Joined since the token: the room is new to this client, so it gets the full state.
-    const fresh = since === null || membership.streamOrdering > since;
-    const window = await timelineWindow(roomId, fresh ? 0 : since, upTo, filter.room?.timeline, viewer.userId);
-    if (!fresh && !fullState && window.timeline.length === 0 && !window.limited) return null;
-
+  ): Promise<{ timeline: Record<string, unknown>; state: Record<string, unknown> } | null> {
+    const window = await timelineWindow(roomId, after ?? 0, upTo, filter.room?.timeline, viewer.userId);
+    if (after !== null && window.timeline.length === 0 && !window.limited) return null;
     const startState = await stateBeforeTimeline(roomId, window, upTo);
     let sinceState: ReadonlyMap<StateKey, EventId> | null = null;
-    if (!fresh && !fullState) {
+    if (after !== null) {
       if (!window.limited) sinceState = startState; // every change is in the timeline
       else {
-        const atSince = await rooms.lastEventAtOrBefore(roomId, since);
+        const atSince = await rooms.lastEventAtOrBefore(roomId, after);
         sinceState = atSince ? await rooms.getStateGroup(atSince.stateAfter) : new Map();
       }
     }
@@ -148,9 +148,22 @@ export function createSyncService(deps: SyncDeps) {
         prev_batch: formatSyncToken(first ? first.streamOrdering - 1 : upTo),
       },
       state: { events: await deps.clientEvents.format(state, viewer, { omitRoomId: true, prevContent: false }) },
-      ephemeral: { events: [] },
-      account_data: { events: [] },
     };
+  }
+
+  async function joinedRoom(
+    membership: UserMembership,
+    since: number | null,
+    upTo: number,
+    filter: SyncFilter,
+    viewer: Viewer,
+    fullState: boolean,
+  ): Promise<Record<string, unknown> | null> {
+    // Joined since the token (the room is new to this client) or full_state: everything from the start.
+    const fresh = since === null || membership.streamOrdering > since || fullState;
+    const sections = await roomSections(membership.roomId, fresh ? null : since, upTo, filter, viewer);
+    if (!sections) return null;
+    return { ...sections, ephemeral: { events: [] }, account_data: { events: [] } };
   }
 
   /** invite_state / knock_state: stripped state plus the membership event itself. */
@@ -169,25 +182,10 @@ export function createSyncService(deps: SyncDeps) {
     return stripped;
   }
 
+  /** A room the user left or was removed from: events up to and including the leave. */
   async function leftRoom(membership: UserMembership, since: number | null, filter: SyncFilter, viewer: Viewer): Promise<Record<string, unknown>> {
-    // Events up to and including the leave; state as of the start of that window.
-    const upTo = membership.streamOrdering;
-    const window = await timelineWindow(membership.roomId, since ?? 0, upTo, filter.room?.timeline, viewer.userId);
-    const startState = await stateBeforeTimeline(membership.roomId, window, upTo);
-    let sinceState: ReadonlyMap<StateKey, EventId> | null = null;
-    if (since !== null && !window.limited) sinceState = startState;
-    const inTimeline = new Set(window.timeline.map((event) => event.eventId));
-    const state = await stateSection(startState, sinceState, inTimeline, filter.room?.state);
-    const first = window.timeline[0];
-    return {
-      timeline: {
-        events: await deps.clientEvents.format(window.timeline, viewer, { omitRoomId: true }),
-        limited: window.limited,
-        prev_batch: formatSyncToken(first ? first.streamOrdering - 1 : upTo),
-      },
-      state: { events: await deps.clientEvents.format(state, viewer, { omitRoomId: true, prevContent: false }) },
-      account_data: { events: [] },
-    };
+    const sections = await roomSections(membership.roomId, since, membership.streamOrdering, filter, viewer);
+    return { ...(sections ?? { timeline: { events: [], limited: false }, state: { events: [] } }), account_data: { events: [] } };
   }
 
   const roomAllowed = (roomId: RoomId, filter: SyncFilter): boolean =>
