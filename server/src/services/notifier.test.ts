@@ -31,3 +31,12 @@ test('latestFor reports the newest position of the watched rooms and the user', 
   assert.equal(notifier.latestFor(['!a' as RoomId], '@u:hs' as UserId), 4);
   assert.equal(notifier.latestFor([], '@x:hs' as UserId), 0);
 });
+
+test('roomChangedSince knows rooms quiet since startup have nothing new', () => {
+  const notifier = createNotifier(10);
+  notifier.roomEvent({ roomId: '!a' as RoomId, streamOrdering: 12 });
+  assert.equal(notifier.roomChangedSince('!a' as RoomId, 11), true);
+  assert.equal(notifier.roomChangedSince('!a' as RoomId, 12), false);
+  assert.equal(notifier.roomChangedSince('!quiet' as RoomId, 10), false);
+  assert.equal(notifier.roomChangedSince('!quiet' as RoomId, 9), true);
+});

@@ -29,6 +29,8 @@ export interface Notifier {
   readonly position: number;
   /** The newest position announced in any of these rooms or for this user's membership (0: none since start). */
   latestFor(rooms: Iterable<RoomId>, userId: UserId): number;
+  /** False only when the room certainly has no event after `position` (lets /sync skip idle rooms). */
+  roomChangedSince(roomId: RoomId, position: number): boolean;
 }
 
 export function createNotifier(initialPosition: number): Notifier {
@@ -70,6 +72,11 @@ export function createNotifier(initialPosition: number): Notifier {
     },
     get position() {
       return position;
+    },
+    roomChangedSince(roomId, since) {
+      const last = roomPositions.get(roomId);
+      // Rooms quiet since startup have nothing after the position the server started at.
+      return last !== undefined ? last > since : since < initialPosition;
     },
     latestFor(rooms, userId) {
       let latest = userPositions.get(userId) ?? 0;

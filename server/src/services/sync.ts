@@ -161,6 +161,7 @@ export function createSyncService(deps: SyncDeps) {
   ): Promise<Record<string, unknown> | null> {
     // Joined since the token (the room is new to this client) or full_state: everything from the start.
     const fresh = since === null || membership.streamOrdering > since || fullState;
+    if (!fresh && !deps.notifier.roomChangedSince(membership.roomId, since)) return null;
     const sections = await roomSections(membership.roomId, fresh ? null : since, upTo, filter, viewer);
     if (!sections) return null;
     return { ...sections, ephemeral: { events: [] }, account_data: { events: [] } };
