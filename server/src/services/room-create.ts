@@ -9,6 +9,7 @@ import { isUserId, type RoomId, type ServerName, type UserId } from '../core/ids
 import type { EventDraft } from '../rooms/build-event.js';
 import { randomId } from '../rooms/hashes.js';
 import { EventType } from '../rooms/pdu.js';
+import { powerLevelsContentProblem } from '../rooms/power-levels.js';
 import { roomVersionRules, type RoomVersionRules } from '../rooms/room-versions.js';
 import type { RoomsStore } from '../storage/types.js';
 import type { DirectoryService } from './directory.js';
@@ -141,7 +142,10 @@ export function createRoomCreateService(deps: RoomCreateDeps) {
       const powerLevels =
         takeInitial(EventType.PowerLevels) ??
         defaultPowerLevels(creator, settings.inviteesAreAdmins && !rules.privilegedCreators ? invitees : [], preset, rules);
-      drafts.push(state(EventType.PowerLevels, { ...powerLevels, ...request.power_level_content_override }));
+      const powerLevelsContent = { ...powerLevels, ...request.power_level_content_override };
+      const powerLevelsProblem = powerLevelsContentProblem(powerLevelsContent, rules);
+      if (powerLevelsProblem) throw new MatrixError('M_BAD_JSON', powerLevelsProblem);
+      drafts.push(state(EventType.PowerLevels, powerLevelsContent));
       if (alias) drafts.push(state(EventType.CanonicalAlias, { alias }));
       drafts.push(state(EventType.JoinRules, takeInitial(EventType.JoinRules) ?? { join_rule: settings.joinRule }));
       drafts.push(state(EventType.HistoryVisibility, takeInitial(EventType.HistoryVisibility) ?? { history_visibility: settings.historyVisibility }));
