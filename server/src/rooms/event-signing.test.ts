@@ -5,6 +5,7 @@ import type { Pdu } from './pdu.js';
 import { redactPdu } from './redaction.js';
 import { roomVersionRules, type RoomVersionRules } from './room-versions.js';
 import { generateSigningKey, signingKeyFromSeed, signJson, verifyJsonSignature } from './signing.js';
+import { MINIMAL_EVENT, REDACTABLE_EVENT } from './testing/spec-vectors.js';
 
 // Spec: appendices "Cryptographic Test Vectors" (v1.19).
 const KEY = signingKeyFromSeed('1', Buffer.from('YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1', 'base64'));
@@ -13,32 +14,8 @@ const V1 = rules('1');
 const lookup: KeyLookup = (server, keyId) =>
   server === 'domain' && keyId === 'ed25519:1' ? { publicKeyBase64: KEY.publicKeyBase64 } : undefined;
 
-const MINIMAL = {
-  room_id: '!x:domain',
-  sender: '@a:domain',
-  origin: 'domain',
-  origin_server_ts: 1000000,
-  signatures: {},
-  hashes: {},
-  type: 'X',
-  content: {},
-  prev_events: [],
-  auth_events: [],
-  depth: 3,
-  unsigned: { age_ts: 1000000 },
-} as unknown as UnsignedPdu;
-
-const REDACTABLE = {
-  content: { body: 'Here is the message content' },
-  event_id: '$0:domain',
-  origin: 'domain',
-  origin_server_ts: 1000000,
-  type: 'm.room.message',
-  room_id: '!r:domain',
-  sender: '@u:domain',
-  signatures: {},
-  unsigned: { age_ts: 1000000 },
-} as unknown as UnsignedPdu;
+const MINIMAL = MINIMAL_EVENT as UnsignedPdu;
+const REDACTABLE = REDACTABLE_EVENT as UnsignedPdu;
 
 test('signs the spec minimal event vector', () => {
   const signed = hashAndSignEvent(MINIMAL, 'domain', KEY, V1);

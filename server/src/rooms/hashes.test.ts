@@ -7,36 +7,13 @@ import { computeEventId, contentHash, eventIdSha1Hex, randomId, referenceHash, r
 import type { Pdu } from './pdu.js';
 import { redactPdu } from './redaction.js';
 import { roomVersionRules, type RoomVersionRules } from './room-versions.js';
+import { MINIMAL_EVENT, REDACTABLE_EVENT } from './testing/spec-vectors.js';
 
 const rules = (id: string): RoomVersionRules => roomVersionRules(id) as RoomVersionRules;
 
 // Spec: appendices "Cryptographic Test Vectors" / "Event Signing" (v1.19): the content hashes of its two events.
-const MINIMAL = {
-  room_id: '!x:domain',
-  sender: '@a:domain',
-  origin: 'domain',
-  origin_server_ts: 1000000,
-  signatures: {},
-  hashes: {},
-  type: 'X',
-  content: {},
-  prev_events: [],
-  auth_events: [],
-  depth: 3,
-  unsigned: { age_ts: 1000000 },
-} as unknown as Pdu;
-
-const REDACTABLE = {
-  content: { body: 'Here is the message content' },
-  event_id: '$0:domain',
-  origin: 'domain',
-  origin_server_ts: 1000000,
-  type: 'm.room.message',
-  room_id: '!r:domain',
-  sender: '@u:domain',
-  signatures: {},
-  unsigned: { age_ts: 1000000 },
-} as unknown as Pdu;
+const MINIMAL = MINIMAL_EVENT as Pdu;
+const REDACTABLE = REDACTABLE_EVENT as Pdu;
 
 test('content hashes match the spec event signing vectors', () => {
   assert.deepEqual(contentHash(MINIMAL), { ok: true, value: '5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos' });
