@@ -40,3 +40,43 @@ export async function refused(sdk: Sdk, promise: Promise<unknown>): Promise<Inst
   }
   assert.fail('the request succeeded');
 }
+
+export type SdkClient = ReturnType<Sdk['createClient']>;
+
+/** Registers `localpart` on `hs`, starts a matrix-js-sdk client with its real sync loop, resolves once PREPARED. */
+export async function startClient(
+  sdk: Sdk,
+  hs: { baseUrl: string; register(localpart: string): Promise<{ userId: string; accessToken: string; deviceId: string }> },
+  localpart: string,
+  initialSyncLimit = 20,
+): Promise<SdkClient> {
+  const user = await hs.register(localpart);
+  const client = sdk.createClient({ baseUrl: hs.baseUrl, accessToken: user.accessToken, userId: user.userId, deviceId: user.deviceId });
+  const ready = new Promise<void>((resolve) => {
+    client.on(sdk.ClientEvent.Sync, (state: string) => {
+      if (state === 'PREPARED') resolve();
+    });
+  });
+  await client.startClient({ initialSyncLimit });
+  await ready;
+  return client;
+}
+
+/** Resolves when `predicate` holds, checked now and after every sync of `client`. */
+export function until(sdk: Sdk, client: SdkClient, predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off(sdk.ClientEvent.Sync, check);
+      reject(new Error(`timed out waiting for ${what}`));
+    }, ms);
+    const check = () => {
+      if (predicate()) {
+        clearTimeout(timer);
+        client.off(sdk.ClientEvent.Sync, check);
+        resolve();
+      }
+    };
+    client.on(sdk.ClientEvent.Sync, check);
+  });
+}

@@ -105,7 +105,7 @@ test('malformed sends: non-object bodies and oversized events', async (t) => {
   const send = (rawBody: string, txnId: string) =>
     hs.request('PUT', `${a.room(roomId)}/send/m.room.message/${txnId}`, { token: a.user.accessToken, rawBody, headers: { 'content-type': 'application/json' } });
 
-  for (const [rawBody, label] of [['[1, 2]', 'array'], ['"text"', 'string'], ['42', 'number'], ['{not json', 'broken']]) {
+  for (const [rawBody, label] of [['[1, 2]', 'array'], ['"text"', 'string'], ['42', 'number'], ['{not json', 'broken']] as const) {
     const reply = await send(rawBody, `bad-${label}`);
     assert.equal(reply.status, 400, `${label}: ${reply.status} ${JSON.stringify(reply.body)}`);
     assert.ok(['M_NOT_JSON', 'M_BAD_JSON'].includes(reply.body.errcode), `${label}: ${reply.body.errcode}`);
