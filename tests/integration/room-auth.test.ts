@@ -176,3 +176,21 @@ test('the same transaction ID twice gives the same event; another device gets a 
   const onces = chunk.filter((event: { content: { body?: string } }) => event.content.body === 'once').map((event: { event_id: string }) => event.event_id);
   assert.deepEqual(onces.sort(), [first, third].sort());
 });
+
+// complement: TestTxnScopeOnLocalEcho (spec "Transaction identifiers": a retransmission has the same txnId AND the same path)
+test(
+  'the same transaction ID on another room or event type is a new request, not a retransmission',
+  { todo: 'txn lookup keys on (sender, device, txnId) only (events_txn unique index): a reused txnId in another room returns the event from the first room' },
+  async (t) => {
+    const { a } = await setup(t);
+    const first = await a.createRoom({ preset: 'private_chat' });
+    const second = await a.createRoom({ preset: 'private_chat' });
+    const inFirst = await a.send(first, { msgtype: 'm.text', body: 'one' }, 'm.room.message', 'reused');
+    const inSecond = await a.send(second, { msgtype: 'm.text', body: 'two' }, 'm.room.message', 'reused');
+    assert.notEqual(inSecond, inFirst, 'a send into another room returned the first room\'s event');
+    const fetched = await a.ok('GET', `${a.room(second)}/event/${enc(inSecond)}`);
+    assert.equal(fetched.content.body, 'two');
+    const otherType = await a.send(first, { body: 'custom' }, 'org.example.custom', 'reused');
+    assert.notEqual(otherType, inFirst);
+  },
+);
