@@ -180,7 +180,6 @@ test('the same transaction ID twice gives the same event; another device gets a 
 // complement: TestTxnScopeOnLocalEcho (spec "Transaction identifiers": a retransmission has the same txnId AND the same path)
 test(
   'the same transaction ID on another room or event type is a new request, not a retransmission',
-  { todo: 'txn lookup keys on (sender, device, txnId) only (events_txn unique index): a reused txnId in another room returns the event from the first room' },
   async (t) => {
     const { a } = await setup(t);
     const first = await a.createRoom({ preset: 'private_chat' });

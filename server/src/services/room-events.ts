@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { forbidden, MatrixError, notFound } from '../core/errors.js';
-import type { DeviceId, EventId, RoomId, UserId } from '../core/ids.js';
+import type { EventId, RoomId, UserId } from '../core/ids.js';
 import { checkAuthRules } from '../rooms/auth-rules.js';
 import { selectAuthEvents } from '../rooms/auth-events.js';
 import { buildEvent, type EventDraft } from '../rooms/build-event.js';
@@ -16,7 +16,7 @@ import { EventType, isStateEvent, membershipOf, stateKey, type RoomEvent, type S
 import { powerLevelsOf, type PowerLevels } from '../rooms/power-levels.js';
 import { roomVersionRules, type RoomVersionRules } from '../rooms/room-versions.js';
 import type { SigningKey } from '../rooms/signing.js';
-import type { EventToPersist, RoomsStore, StoredEvent } from '../storage/types.js';
+import type { EventToPersist, RoomsStore, StoredEvent, TxnScope } from '../storage/types.js';
 import type { Notifier } from './notifier.js';
 import type { RoomLock } from './room-lock.js';
 
@@ -34,7 +34,7 @@ export interface LiveRoom {
 
 export interface SendOptions {
   /** The sending device and its transaction ID: the send is idempotent per device (spec "Transaction identifiers"). */
-  readonly txn?: { readonly deviceId: DeviceId; readonly txnId: string } | undefined;
+  readonly txn?: TxnScope | undefined;
   /** Runs under the room lock before the event is built; throw a MatrixError to refuse. */
   readonly check?: ((room: LiveRoom) => Promise<void> | void) | undefined;
   /** For a redaction whose effect is to be applied: the redacted event (decided by the caller's check). */
@@ -216,18 +216,18 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
     },
 
     /**
-     * Sends one event into an existing room. With a transaction ID, a repeat of the same (device, txnId)
+     * Sends one event into an existing room. With a transaction, a repeat of the same (device, room, endpoint, txnId)
      * returns the first event instead of sending again.
      * @throws MatrixError M_FORBIDDEN when the auth rules refuse it, M_NOT_FOUND for an unknown room
      */
     async send(roomId: RoomId, draft: EventDraft, options: SendOptions = {}): Promise<SentEvent> {
       const txn = options.txn;
       if (!txn) return sendLocked(roomId, draft, options);
-      const key = `${draft.sender}\u0000${txn.deviceId}\u0000${txn.txnId}`;
+      const key = [draft.sender, txn.deviceId, roomId, txn.endpoint, txn.txnId].join('\u0000');
       const pending = pendingTxns.get(key);
       if (pending) return pending;
       const attempt = (async () => {
-        const earlier = await rooms.getTxnEvent(draft.sender as UserId, txn.deviceId, txn.txnId);
+        const earlier = await rooms.getTxnEvent(draft.sender as UserId, roomId, txn);
         if (earlier) {
           const stored = (await rooms.getEvents([earlier])).get(earlier);
           return { eventId: earlier, streamOrdering: stored?.streamOrdering ?? 0 };

@@ -57,7 +57,7 @@ export function createRoomSendService(deps: RoomSendDeps) {
       const sent = await events.send(
         roomId,
         { type, sender: requester.userId, content },
-        { txn: { deviceId: requester.deviceId, txnId }, check: (room) => checkMember(room, requester) },
+        { txn: { deviceId: requester.deviceId, endpoint: `send/${type}`, txnId }, check: (room) => checkMember(room, requester) },
       );
       return sent.eventId;
     },
@@ -100,7 +100,7 @@ export function createRoomSendService(deps: RoomSendDeps) {
         roomId,
         { type: EventType.Redaction, sender: requester.userId, content, redacts: target },
         {
-          txn: { deviceId: requester.deviceId, txnId },
+          txn: { deviceId: requester.deviceId, endpoint: `redact/${target}`, txnId },
           check: async (room) => {
             await checkMember(room, requester);
             const original = (await deps.rooms.getEvents([target])).get(target);

@@ -201,6 +201,13 @@ export interface UiaStore {
   expireSessions(createdBefore: number): Promise<number>;
 }
 
+/** A client transaction: the device, the endpoint (`send/<type>`, `redact/<eventId>`) and the transaction ID. */
+export interface TxnScope {
+  readonly deviceId: DeviceId;
+  readonly endpoint: string;
+  readonly txnId: string;
+}
+
 /**
  * One event to persist, with the state group of the state before it: null only for a create event,
  * 'previous' for the state after the batch's previous event.
@@ -209,7 +216,7 @@ export interface EventToPersist {
   readonly event: RoomEvent;
   readonly stateBefore: number | null | 'previous';
   /** Local sends: the sending device and its transaction ID (made idempotent per device). */
-  readonly txn?: { readonly deviceId: DeviceId; readonly txnId: string } | undefined;
+  readonly txn?: TxnScope | undefined;
   /** For an m.room.redaction whose redaction is to be applied: the event it redacts. */
   readonly applyRedaction?: EventId | undefined;
 }
@@ -303,7 +310,7 @@ export interface RoomsStore {
   /** The full state of a state group, resolved through its delta chain. */
   getStateGroup(groupId: number): Promise<ReadonlyMap<StateKey, EventId>>;
   /** The event a device sent with this transaction ID, if any. */
-  getTxnEvent(userId: UserId, deviceId: DeviceId, txnId: string): Promise<EventId | null>;
+  getTxnEvent(userId: UserId, roomId: RoomId, txn: TxnScope): Promise<EventId | null>;
   /** Every room the user has a membership in (including leave), with the membership's position. */
   membershipsOf(userId: UserId): Promise<UserMembership[]>;
   /** The room's current m.room.member entries. */

@@ -73,7 +73,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
     eventExists: db.prepare('SELECT 1 FROM events WHERE event_id = ?'),
     insertEvent: db.prepare(
       `INSERT INTO events (event_id, room_id, type, state_key, sender, origin_server_ts, depth, json, state_before,
-        state_after, sender_device, txn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        state_after, sender_device, txn_id, txn_endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteExtremity: db.prepare('DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?'),
     insertExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
@@ -88,7 +88,9 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
     ),
     redact: db.prepare('UPDATE events SET redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL'),
     selectEvent: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
-    selectTxn: db.prepare('SELECT event_id FROM events WHERE sender = ? AND sender_device = ? AND txn_id = ?'),
+    selectTxn: db.prepare(
+      'SELECT event_id FROM events WHERE sender = ? AND sender_device = ? AND room_id = ? AND txn_endpoint = ? AND txn_id = ?',
+    ),
     membershipsOf: db.prepare(
       'SELECT room_id, membership, event_id, stream_ordering, forgotten FROM room_memberships WHERE user_id = ?',
     ),
@@ -193,7 +195,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
       const stream = Number(
         q.insertEvent.run(
           event.eventId, batch.roomId, pdu.type, pdu.state_key ?? null, pdu.sender, pdu.origin_server_ts, pdu.depth,
-          JSON.stringify(signed), stateBefore, stateAfter, item.txn?.deviceId ?? null, item.txn?.txnId ?? null,
+          JSON.stringify(signed), stateBefore, stateAfter, item.txn?.deviceId ?? null, item.txn?.txnId ?? null, item.txn?.endpoint ?? null,
         ).lastInsertRowid,
       );
       for (const prev of prevEventIds(pdu)) q.deleteExtremity.run(batch.roomId, prev);
@@ -278,8 +280,8 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
 
     getStateGroup: async (groupId) => readGroup(groupId),
 
-    async getTxnEvent(userId, deviceId, txnId) {
-      const row = q.selectTxn.get(userId, deviceId, txnId) as { event_id: string } | undefined;
+    async getTxnEvent(userId, roomId, txn) {
+      const row = q.selectTxn.get(userId, txn.deviceId, roomId, txn.endpoint, txn.txnId) as { event_id: string } | undefined;
       return (row?.event_id as EventId | undefined) ?? null;
     },
 

@@ -50,14 +50,17 @@ CREATE TABLE events (
   redacted_by TEXT,
   -- Local sends: the device that sent it (for the transaction_id in unsigned).
   sender_device TEXT,
-  txn_id TEXT
+  txn_id TEXT,
+  -- The endpoint the transaction ID was used on, e.g. `send/m.room.message` or `redact/$event`.
+  txn_endpoint TEXT
 ) STRICT;
 CREATE INDEX events_room_stream ON events (room_id, stream_ordering);
 CREATE INDEX events_room_topological ON events (room_id, depth, stream_ordering);
 CREATE INDEX events_room_ts ON events (room_id, origin_server_ts);
 
--- Idempotent sends: PUT /send/{type}/{txnId} is scoped to the device (spec v1.7+ "Transaction identifiers").
-CREATE UNIQUE INDEX events_txn ON events (sender, sender_device, txn_id) WHERE txn_id IS NOT NULL;
+-- Idempotent sends: a transaction ID is scoped to the device and the request's path (spec "Transaction
+-- identifiers": a retransmission has the same transaction ID and the same HTTP path).
+CREATE UNIQUE INDEX events_txn ON events (sender, sender_device, room_id, txn_endpoint, txn_id) WHERE txn_id IS NOT NULL;
 
 CREATE TABLE forward_extremities (
   room_id TEXT NOT NULL REFERENCES rooms (room_id),
