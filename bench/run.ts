@@ -1,149 +1,161 @@
 /**
  * `npm run bench`: a real `hearth serve` child process on a temporary data directory (rate limits lifted,
- * default argon2id cost), loaded with autocannon in this process:
- *   (i)  POST /_matrix/client/v3/login  (an argon2id verify, a new device and token per request)
- *   (ii) GET  /_matrix/client/v3/account/whoami with an access token
+ * default argon2id cost, open registration so the bench can create its users), loaded from this process
+ * over real HTTP on the same machine. Sections (all by default; `--only a,b` picks some):
+ *   auth      login (argon2id) and whoami throughput                          bench/auth.ts
+ *   send      PUT /send latency (1 client) and throughput (N rooms, 1 room)  bench/send.ts
+ *   fanout    send → delivery to R long-polling /sync receivers              bench/sync.ts
+ *   sync      initial /sync of a user in 50 rooms × 100 messages             bench/sync.ts
+ *   messages  /messages dir=b pages of 50 through a 1000-message room        bench/messages.ts
+ * plus the server's idle RSS (read from /proc for the child process, after start-up, before any request).
  * Prints one JSON object on stdout and nothing else (progress goes to stderr), then stops the server.
  *
- *   npm run bench -- [--duration 10] [--warmup 2] [--login-connections 4] [--whoami-connections 10]
+ *   npm run -s bench -- [--duration 10] [--warmup 2] [--only send,fanout] [--cpu-prof DIR] ...
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { spawnServer, tempDir } from '../tests/helpers/spawn-server.js';
 import { RELAXED_RATE_LIMITS } from '../tests/helpers/test-server.js';
+import { benchAuth } from './auth.js';
+import { BenchClient, rssMiB } from './lib/client.js';
+import { BENCH_PASSWORD, type BenchContext } from './lib/context.js';
+import { failures } from './lib/load.js';
+import { log, round, sleep } from './lib/stats.js';
+import { benchMessages } from './messages.js';
+import { benchSend } from './send.js';
+import { benchFanout, benchInitialSync } from './sync.js';
+
+const SECTIONS = ['auth', 'send', 'fanout', 'sync', 'messages'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    only: { type: 'string', default: SECTIONS.join(',') },
     'login-connections': { type: 'string', default: '4' },
     'whoami-connections': { type: 'string', default: '10' },
+    'send-clients': { type: 'string', default: '20' },
+    'fanout-receivers': { type: 'string', default: '10' },
+    'fanout-messages': { type: 'string', default: '200' },
+    'sync-rooms': { type: 'string', default: '50' },
+    'sync-messages': { type: 'string', default: '100' },
+    'sync-runs': { type: 'string', default: '15' },
+    'room-messages': { type: 'string', default: '1000' },
+    'message-passes': { type: 'string', default: '8' },
+    /** Profiles the server's CPU (V8 sampling profiler) and writes the profile into this directory on exit. */
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
-const seconds = (name: keyof typeof values) => {
+const number = (name: keyof typeof values) => {
   const value = Number(values[name]);
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
   return value;
 };
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-interface Measured {
-  connections: number;
-  duration_s: number;
-  requests: number;
-  req_per_s: number;
-  latency_ms: { p50: number; p97_5: number; p99: number; avg: number; max: number };
-  non_2xx: number;
-  errors: number;
-}
-
-/**
- * Runs autocannon, keeping every response time itself: autocannon's histogram stores whole milliseconds,
- * which reads as 0 for sub-millisecond replies.
- */
-function run(options: autocannon.Options): Promise<{ result: autocannon.Result; times: Float64Array }> {
-  const times: number[] = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(options, (error: unknown, result: autocannon.Result) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve({ result, times: Float64Array.from(times).sort() });
-    });
-    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  });
-}
-
-const round = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-async function load(name: string, options: autocannon.Options, durationS: number, warmupS: number): Promise<Measured> {
-  if (warmupS > 0) {
-    log(`${name}: warming up for ${warmupS} s`);
-    await run({ ...options, duration: warmupS });
-  }
-  log(`${name}: measuring for ${durationS} s with ${options.connections} connections`);
-  const { result, times } = await run({ ...options, duration: durationS });
-  const sum = times.reduce((total, time) => total + time, 0);
-  return {
-    connections: result.connections,
-    duration_s: round(result.duration),
-    requests: result.requests.total,
-    req_per_s: round(result.requests.total / result.duration, 0),
-    latency_ms: {
-      p50: round(percentile(times, 50)),
-      p97_5: round(percentile(times, 97.5)),
-      p99: round(percentile(times, 99)),
-      avg: round(sum / times.length),
-      max: round(times.at(-1) ?? NaN),
-    },
-    non_2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
-
 async function main(): Promise<void> {
-  const durationS = seconds('duration');
-  const warmupS = seconds('warmup');
+  const only = new Set((values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
+  const wanted = (section: Section) => only.has(section);
+  const durationS = number('duration');
+  const warmupS = number('warmup');
   // Other work on the machine skews the figures: the load average before the run says how much there was.
   const loadBefore = loadavg()[0] ?? 0;
   const dataDir = tempDir(null, 'hearth-bench-');
   log(`data directory ${dataDir}`);
+  const env: Record<string, string> = {};
+  if (values['cpu-prof']) {
+    const dir = path.resolve(values['cpu-prof']);
+    mkdirSync(dir, { recursive: true });
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead.
+    env.NODE_OPTIONS = `--import ${path.join(import.meta.dirname, 'lib/cpu-profile-preload.mjs')}`;
+    env.BENCH_CPU_PROF_DIR = dir;
+  }
   const server = await spawnServer(null, {
     dataDir,
-    config: { server_name: 'bench.test', rate_limits: RELAXED_RATE_LIMITS },
+    env,
+    config: { server_name: 'bench.test', rate_limits: RELAXED_RATE_LIMITS, registration: { mode: 'open' } },
   });
+  const client = new BenchClient(server.baseUrl);
   try {
     log(`server ${server.baseUrl} (pid ${server.pid})`);
-    if (!server.bootstrapToken) throw new Error('the fresh server printed no bootstrap token');
-    const password = 'bench password';
-    const registered = await server.register('bench', password, server.bootstrapToken);
-    if (registered.status !== 200) throw new Error(`registration failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+    await sleep(2000);
+    const idleRss = await rssMiB(server.pid);
 
-    const login = await load(
-      'login',
-      {
-        url: `${server.baseUrl}/_matrix/client/v3/login`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bench' }, password }),
-        connections: Number(values['login-connections']),
-      },
+    let users = 0;
+    const ctx: BenchContext = {
+      server,
+      client,
       durationS,
       warmupS,
-    );
-    const whoami = await load(
-      'whoami',
-      {
-        url: `${server.baseUrl}/_matrix/client/v3/account/whoami`,
-        headers: { authorization: `Bearer ${registered.body.access_token as string}` },
-        connections: Number(values['whoami-connections']),
-      },
-      durationS,
-      warmupS,
-    );
+      registerUser: (name) => client.register(`${name}-${users++}`, BENCH_PASSWORD),
+    };
+    const report: Record<string, unknown> = {};
+    const auth = wanted('auth')
+      ? await benchAuth(ctx, { loginConnections: number('login-connections'), whoamiConnections: number('whoami-connections') })
+      : null;
+    if (auth) Object.assign(report, auth);
+    const send = wanted('send') ? await benchSend(ctx, number('send-clients')) : null;
+    if (send) report.send = send;
+    if (wanted('fanout')) {
+      report.fanout = await benchFanout(ctx, {
+        receivers: number('fanout-receivers'),
+        messages: number('fanout-messages'),
+        warmupMessages: 20,
+      });
+    }
+    if (wanted('sync')) {
+      report.initial_sync = await benchInitialSync(ctx, {
+        rooms: number('sync-rooms'),
+        messagesPerRoom: number('sync-messages'),
+        runs: number('sync-runs'),
+        warmupRuns: 3,
+      });
+    }
+    if (wanted('messages')) {
+      report.messages = await benchMessages(ctx, { messages: number('room-messages'), pageSize: 50, passes: number('message-passes'), warmupPasses: 1 });
+    }
+    const rssAfter = await rssMiB(server.pid);
+
     const cpuList = cpus();
-    const report = {
+    const output = {
       machine: {
         cpus: cpuList.length,
         cpu_model: cpuList[0]?.model ?? 'unknown',
         memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
         node: process.version,
         load_avg_1m_before: round(loadBefore),
-        note: 'load generator (autocannon) and server share the machine',
+        note: 'load generator (autocannon, node:http client) and server share the machine; latencies are measured client-side',
       },
-      server: { argon2id: 'm=19456,t=2,p=1 (default)', password_hashing_max_concurrent: 4, database_synchronous: 'NORMAL' },
-      login,
-      whoami,
+      server: {
+        argon2id: 'm=19456,t=2,p=1 (default)',
+        password_hashing_max_concurrent: 4,
+        database_synchronous: 'NORMAL',
+        registration: 'open (bench users register with m.login.dummy)',
+        cpu_profile: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
+      },
+      memory: {
+        idle_rss_mib: idleRss,
+        rss_after_bench_mib: rssAfter,
+        note: 'VmRSS of the server child process (node --import tsx server/src/main.ts serve) 2 s after it listens, before any request',
+      },
+      ...report,
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    if (login.non_2xx + login.errors + whoami.non_2xx + whoami.errors > 0) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    const measured = [...(auth ? [auth.login, auth.whoami] : []), ...(send ? [send.sequential, send.rooms, send.shared_room] : [])];
+    if (failures(...measured) > 0) {
       log('some requests failed (see non_2xx / errors)');
       process.exitCode = 1;
     }
+  } catch (error) {
+    // A 500 says little on the client side: show what the server logged at error level.
+    for (const line of server.logs()) if (Number(line.level) >= 50) log(`server: ${JSON.stringify(line).slice(0, 2000)}`);
+    throw error;
   } finally {
+    client.close();
     await server.stop('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
