@@ -193,3 +193,14 @@ test(
     assert.notEqual(otherType, inFirst);
   },
 );
+
+// complement: TestCreateRoomConcurrently (v12 room IDs are hashes of the create event)
+test('identical createRoom requests at the same moment make different rooms', async (t) => {
+  const hs = await startTestServer(t);
+  const alice = await hs.register('alice');
+  const replies = await Promise.all(
+    Array.from({ length: 8 }, () => hs.request('POST', '/_matrix/client/v3/createRoom', { token: alice.accessToken, body: { preset: 'private_chat' } })),
+  );
+  assert.deepEqual(replies.map((reply) => reply.status), Array(8).fill(200));
+  assert.equal(new Set(replies.map((reply) => reply.body.room_id)).size, 8);
+});

@@ -53,6 +53,8 @@ interface BuildBase {
   readonly extremities: readonly EventId[];
   readonly depth: number;
   readonly create: RoomEvent | null;
+  /** Overrides the clock (create events get strictly increasing timestamps). */
+  readonly originServerTs?: number;
 }
 
 export interface RoomEventsDeps {
@@ -71,6 +73,9 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
   const live = new Map<RoomId, LiveRoom>();
   // Sends in flight per device transaction, so a retry racing the original gets the same event.
   const pendingTxns = new Map<string, Promise<SentEvent>>();
+  // Rooms whose creation is under way, and the last create event's timestamp (see createRoom).
+  const creating = new Set<RoomId>();
+  let lastCreateTs = 0;
 
   async function loadRoom(roomId: RoomId): Promise<LiveRoom | null> {
     const cached = live.get(roomId);
@@ -126,7 +131,7 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
       prevEvents: base.extremities,
       authEvents: authIds,
       depth: base.depth + 1,
-      originServerTs: deps.clock.now(),
+      originServerTs: base.originServerTs ?? deps.clock.now(),
       serverName: deps.serverName,
       key: deps.signingKey,
     });
@@ -249,9 +254,18 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
     async createRoom(version: RoomVersionRules, roomId: RoomId | null, creator: UserId, drafts: readonly EventDraft[]): Promise<{ roomId: RoomId; events: SentEvent[] }> {
       const [createDraft, ...rest] = drafts;
       if (!createDraft || createDraft.type !== EventType.Create) throw new Error('a room starts with its create event');
-      const create = await buildAuthorised(createDraft, { roomId, rules: version, state: new Map(), extremities: [], depth: 0, create: null });
+      // A v12 room ID is the create event's hash: two identical create events in the same millisecond
+      // would name the same room. Create timestamps strictly increase, and an ID already taken is skipped.
+      let create: RoomEvent;
+      for (;;) {
+        lastCreateTs = Math.max(deps.clock.now(), lastCreateTs + 1);
+        const base = { roomId, rules: version, state: new Map(), extremities: [], depth: 0, create: null, originServerTs: lastCreateTs };
+        create = await buildAuthorised(createDraft, base);
+        if (!creating.has(create.roomId) && !(await rooms.getRoom(create.roomId))) break;
+      }
       const id = create.roomId;
-      return deps.roomLock.run(id, async () => {
+      creating.add(id);
+      const created = deps.roomLock.run(id, async () => {
         let state = new Map<StateKey, EventId>([[stateKey(EventType.Create, ''), create.eventId]]);
         const built: RoomEvent[] = [create];
         let previous = create;
@@ -274,6 +288,11 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
         persisted.forEach((item, i) => announce(built[i] as RoomEvent, item.streamOrdering));
         return { roomId: id, events: persisted.map((item) => ({ eventId: item.eventId, streamOrdering: item.streamOrdering })) };
       });
+      try {
+        return await created;
+      } finally {
+        creating.delete(id);
+      }
     },
   };
 }
