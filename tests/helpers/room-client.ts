@@ -54,3 +54,13 @@ export function roomClient(hs: TestServer, user: RegisteredUser) {
     },
   };
 }
+
+/** Creates a room as `user`; returns its ID. */
+export async function createRoom(hs: TestServer, user: RegisteredUser, body: Record<string, unknown> = {}): Promise<string> {
+  return (await roomClient(hs, user).ok('POST', `${V3}/createRoom`, body)).room_id;
+}
+
+/** Joins `user` to a room by ID or alias. */
+export async function join(hs: TestServer, user: RegisteredUser, roomIdOrAlias: string): Promise<void> {
+  await roomClient(hs, user).ok('POST', `${V3}/join/${enc(roomIdOrAlias)}`, {});
+}

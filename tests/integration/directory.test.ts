@@ -2,21 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestServer, type RegisteredUser, type TestServer } from '../helpers/test-server.js';
+import { createRoom, join, V3 } from '../helpers/room-client.js';
 
-const V3 = '/_matrix/client/v3';
 const aliasPath = (alias: string) => `${V3}/directory/room/${encodeURIComponent(alias)}`;
 const listPath = (roomId: string) => `${V3}/directory/list/room/${encodeURIComponent(roomId)}`;
-
-async function createRoom(hs: TestServer, user: RegisteredUser, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await hs.request('POST', `${V3}/createRoom`, { token: user.accessToken, body });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.room_id;
-}
-
-async function join(hs: TestServer, user: RegisteredUser, roomId: string): Promise<void> {
-  const res = await hs.request('POST', `${V3}/join/${encodeURIComponent(roomId)}`, { token: user.accessToken, body: {} });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-}
 
 async function putState(hs: TestServer, user: RegisteredUser, roomId: string, type: string, content: unknown) {
   return hs.request('PUT', `${V3}/rooms/${encodeURIComponent(roomId)}/state/${type}/`, { token: user.accessToken, body: content });
