@@ -7,8 +7,15 @@ import { after, before } from 'node:test';
 import type { DeviceId, UserId } from '../../core/ids.js';
 import type { NewAccount, NewTokens, Storage } from '../types.js';
 
-/** Opens a fresh, empty storage (a new database) each time it is called. */
-export type StorageFactory = () => Promise<Storage>;
+/**
+ * Opens a fresh, empty storage (a new database) each time it is called. A backend that keeps its data
+ * beyond one connection also gives `reopen`: another storage over the data of one it opened (as after a
+ * restart: no cache of the first is shared); suites that need it skip without it.
+ */
+export interface StorageFactory {
+  (): Promise<Storage>;
+  readonly reopen?: ((storage: Storage) => Promise<Storage>) | undefined;
+}
 
 export const SERVER_NAME = 'contract.test';
 export const T0 = 1_700_000_000_000;
@@ -65,7 +72,12 @@ export function account(localpart: string | null, overrides: Partial<NewAccount>
  * Opens storages for a suite: `shared()` is one storage for the whole suite (tests use distinct users),
  * `fresh()` an empty one for a test that needs it. All are closed after the suite.
  */
-export function storages(factory: StorageFactory): { shared: () => Storage; fresh: () => Promise<Storage> } {
+export function storages(factory: StorageFactory): {
+  shared: () => Storage;
+  fresh: () => Promise<Storage>;
+  /** Another storage over `storage`'s data (factory.reopen); closed after the suite too. */
+  reopen: (storage: Storage) => Promise<Storage>;
+} {
   const opened: Storage[] = [];
   let sharedStorage: Storage | null = null;
   before(async () => {
@@ -84,6 +96,12 @@ export function storages(factory: StorageFactory): { shared: () => Storage; fres
       const storage = await factory();
       opened.push(storage);
       return storage;
+    },
+    reopen: async (storage) => {
+      if (!factory.reopen) throw new Error('this backend cannot reopen a storage');
+      const reopened = await factory.reopen(storage);
+      opened.push(reopened);
+      return reopened;
     },
   };
 }

@@ -70,7 +70,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
     selectGroup: db.prepare('SELECT prev_group, chain_length FROM state_groups WHERE id = ?'),
     insertEntry: db.prepare('INSERT INTO state_group_entries (group_id, type, state_key, event_id) VALUES (?, ?, ?, ?)'),
     selectEntries: db.prepare('SELECT type, state_key, event_id FROM state_group_entries WHERE group_id = ?'),
-    eventExists: db.prepare('SELECT 1 FROM events WHERE event_id = ?'),
+    eventExists: db.prepare('SELECT state_after FROM events WHERE event_id = ?'),
     insertEvent: db.prepare(
       `INSERT INTO events (event_id, room_id, type, state_key, sender, origin_server_ts, depth, json, state_before,
         state_after, sender_device, txn_id, txn_endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -178,9 +178,14 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
     newGroups = [];
     const persisted: PersistedEvent[] = [];
     let currentGroup: number | null = null;
-    for (const item of batch.events) {
+    for (const [index, item] of batch.events.entries()) {
       const { event } = item;
-      if (q.eventExists.get(event.eventId)) continue;
+      const stored = q.eventExists.get(event.eventId) as { state_after: number } | undefined;
+      if (stored) {
+        // Skipped, but a following 'previous' still means the state after it (a retried batch).
+        currentGroup = stored.state_after;
+        continue;
+      }
       const pdu = event.pdu;
       const stateBefore: number | null = item.stateBefore === 'previous' ? currentGroup : item.stateBefore;
       let stateAfter: number | null = stateBefore;
@@ -188,7 +193,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
         stateAfter = writeGroup(batch.roomId, stateBefore, new Map([[stateKey(pdu.type, pdu.state_key as string), event.eventId]]));
       }
       if (stateAfter === null) throw new Error('only a state event may start a room');
-      if (batch.newRoom && persisted.length === 0) {
+      if (batch.newRoom && index === 0) {
         q.insertRoom.run(batch.roomId, batch.newRoom.roomVersion, batch.newRoom.creator, stateAfter, batch.newRoom.createdTs);
       }
       const { unsigned: _unsigned, ...signed } = pdu;
@@ -211,7 +216,9 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
       currentGroup = stateAfter;
       persisted.push({ eventId: event.eventId, streamOrdering: stream, stateAfter });
     }
-    if (currentGroup !== null) q.setCurrentGroup.run(currentGroup, batch.roomId);
+    // The room follows the last event persisted; skipped events don't move it back.
+    const last = persisted.at(-1);
+    if (last) q.setCurrentGroup.run(last.stateAfter, batch.roomId);
     return { persisted, groups: newGroups };
   };
 

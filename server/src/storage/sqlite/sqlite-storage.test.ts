@@ -5,19 +5,34 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { devicesContract } from '../contract/devices.contract.js';
 import type { StorageFactory } from '../contract/fixtures.js';
+import { filtersContract } from '../contract/filters.contract.js';
 import { profilesContract } from '../contract/profiles.contract.js';
 import { registrationTokensContract } from '../contract/registration-tokens.contract.js';
+import { roomsContract } from '../contract/rooms.contract.js';
 import { sessionsContract } from '../contract/sessions.contract.js';
 import { uiaContract } from '../contract/uia.contract.js';
 import { usersContract } from '../contract/users.contract.js';
+import type { Storage } from '../types.js';
 import { openSqliteStorage } from './index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hearth-contract-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 let counter = 0;
-/** A new database file on every call. */
-const sqlite: StorageFactory = async () => openSqliteStorage(path.join(root, `db-${++counter}`, 'homeserver.db'), { synchronous: 'NORMAL' });
+const files = new WeakMap<Storage, string>();
+const open = (file: string): Storage => {
+  const storage = openSqliteStorage(file, { synchronous: 'NORMAL' });
+  files.set(storage, file);
+  return storage;
+};
+/** A new database file on every call; `reopen` opens a second connection on a storage's file. */
+const sqlite: StorageFactory = Object.assign(async () => open(path.join(root, `db-${++counter}`, 'homeserver.db')), {
+  reopen: async (storage: Storage) => {
+    const file = files.get(storage);
+    if (file === undefined) throw new Error('not a storage of this factory');
+    return open(file);
+  },
+});
 
 usersContract(sqlite);
 profilesContract(sqlite);
@@ -25,3 +40,5 @@ devicesContract(sqlite);
 sessionsContract(sqlite);
 registrationTokensContract(sqlite);
 uiaContract(sqlite);
+roomsContract(sqlite);
+filtersContract(sqlite);
