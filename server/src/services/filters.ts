@@ -15,6 +15,12 @@ export interface EventFilter {
   readonly not_types?: string[];
   readonly senders?: string[];
   readonly not_senders?: string[];
+  readonly rooms?: string[];
+  readonly not_rooms?: string[];
+  readonly contains_url?: boolean;
+  readonly lazy_load_members?: boolean;
+  readonly include_redundant_members?: boolean;
+  readonly unread_thread_notifications?: boolean;
 }
 
 export interface RoomFilter {
@@ -23,10 +29,16 @@ export interface RoomFilter {
   readonly include_leave?: boolean;
   readonly timeline?: EventFilter;
   readonly state?: EventFilter;
+  readonly ephemeral?: EventFilter;
+  readonly account_data?: EventFilter;
 }
 
 export interface SyncFilter {
   readonly room?: RoomFilter;
+  readonly presence?: EventFilter;
+  readonly account_data?: EventFilter;
+  readonly event_fields?: string[];
+  readonly event_format?: 'client' | 'federation';
   readonly [key: string]: unknown;
 }
 

@@ -25,6 +25,8 @@ export interface Notifier {
   roomEvent(event: RoomStreamEvent): void;
   /** Wakes every listener of these users (e.g. their own profile or account changed). */
   users(userIds: Iterable<UserId>): void;
+  /** Wakes every listener watching these rooms, without moving the room stream (typing, receipts). */
+  rooms(roomIds: Iterable<RoomId>): void;
   /** The highest stream position announced. */
   readonly position: number;
   /** The newest position announced in any of these rooms or for this user's membership (0: none since start). */
@@ -69,6 +71,11 @@ export function createNotifier(initialPosition: number): Notifier {
     },
     users(userIds) {
       for (const userId of userIds) for (const listener of byUser.get(userId) ?? []) listener.wake();
+    },
+    rooms(roomIds) {
+      const woken = new Set<Listener>();
+      for (const roomId of roomIds) for (const listener of byRoom.get(roomId) ?? []) woken.add(listener);
+      for (const listener of woken) listener.wake();
     },
     get position() {
       return position;

@@ -13,12 +13,29 @@ import type { ClientEvent, ClientEventsFormatter, Viewer } from './client-events
 import type { EventFilter, FiltersService, SyncFilter } from './filters.js';
 import type { Notifier } from './notifier.js';
 import type { Requester } from './requester.js';
+import {
+  formatSyncToken,
+  minPosition,
+  parseSyncToken,
+  STREAMS,
+  type GlobalSections,
+  type RoomSections,
+  type StreamName,
+  type SyncContext,
+  type SyncPosition,
+  type SyncSource,
+  type UnreadCountsFn,
+} from './sync-sources.js';
+
+export type PresenceState = 'online' | 'offline' | 'unavailable';
 
 export interface SyncRequest {
   readonly since?: string | undefined;
   readonly timeoutMs: number;
   readonly fullState: boolean;
   readonly filter?: string | undefined;
+  /** `set_presence`: the presence this sync reports for the user (default online). */
+  readonly setPresence?: PresenceState | undefined;
 }
 
 export interface SyncDeps {
@@ -28,6 +45,13 @@ export interface SyncDeps {
   readonly clientEvents: ClientEventsFormatter;
   /** Drops the events a user may not see (history visibility); identity when not given. */
   readonly visibleEvents?: (userId: UserId, events: StoredEvent[]) => Promise<StoredEvent[]>;
+  /** The streams besides room events (account data, receipts, to-device, presence, typing). */
+  readonly sources?: readonly SyncSource[];
+  readonly unreadCounts?: UnreadCountsFn;
+  /** `m.ignored_user_list` of the user. */
+  readonly ignoredUsers?: (userId: UserId) => Promise<ReadonlySet<UserId>>;
+  /** Called on every /sync with its set_presence (spec: syncing marks the user online by default). */
+  readonly syncPresence?: (userId: UserId, state: PresenceState) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -47,14 +71,6 @@ const STRIPPED_STATE_TYPES = [
   EventType.Encryption,
   EventType.Topic,
 ];
-
-export function parseSyncToken(token: string): number {
-  const match = /^s(\d{1,15})(?:_|$)/.exec(token);
-  if (!match) throw new MatrixError('M_INVALID_PARAM', 'Invalid since token');
-  return Number(match[1]);
-}
-
-export const formatSyncToken = (position: number): string => `s${position}`;
 
 const matchesList = (value: string, include: readonly string[] | undefined, exclude: readonly string[] | undefined): boolean => {
   if (exclude?.some((pattern) => globMatch(pattern, value))) return false;
@@ -77,16 +93,31 @@ interface RoomWindow {
 
 export function createSyncService(deps: SyncDeps) {
   const { rooms } = deps;
+  const sources = deps.sources ?? [];
   const waiting = new Set<() => void>();
   const visible = deps.visibleEvents ?? (async (_user: UserId, events: StoredEvent[]) => events);
+  const noneIgnored: ReadonlySet<UserId> = new Set();
+  let closed = false;
+
+  /** Where every stream is now. */
+  function currentPosition(): SyncPosition {
+    const position: Record<StreamName, number> = Object.fromEntries(STREAMS.map((name) => [name, 0])) as Record<StreamName, number>;
+    position.room = deps.notifier.position;
+    for (const source of sources) position[source.stream] = source.current();
+    return position;
+  }
+
+  /** Ignored users' events are dropped, except state events (spec "Ignoring Users"). */
+  const withoutIgnored = (events: StoredEvent[], ignored: ReadonlySet<UserId>): StoredEvent[] =>
+    ignored.size === 0 ? events : events.filter((event) => event.pdu.state_key !== undefined || !ignored.has(event.pdu.sender as UserId));
 
   /** The newest `limit` events of a room in (after, upTo] that pass the filter, oldest first. */
-  async function timelineWindow(roomId: RoomId, after: number, upTo: number, filter: EventFilter | undefined, userId: UserId): Promise<RoomWindow> {
+  async function timelineWindow(roomId: RoomId, after: number, upTo: number, filter: EventFilter | undefined, ctx: SyncContext): Promise<RoomWindow> {
     const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
     const fetched = await rooms.recentEvents(roomId, after, upTo, limit + 1);
     const limited = fetched.length > limit;
     const window = limited ? fetched.slice(fetched.length - limit) : fetched;
-    const shown = await visible(userId, window.filter((event) => passes(event, filter)));
+    const shown = await visible(ctx.userId, withoutIgnored(window.filter((event) => passes(event, filter)), ctx.ignored));
     return { timeline: shown, limited };
   }
 
@@ -118,17 +149,16 @@ export function createSyncService(deps: SyncDeps) {
   /**
    * A room's timeline and state for a sync: the newest events in (after, upTo] and the state before them
    * (all of it when `after` is null, else only what changed since `after` and isn't in the timeline).
-   * Null when an incremental sync has nothing for the room.
    */
   async function roomSections(
     roomId: RoomId,
     after: number | null,
     upTo: number,
-    filter: SyncFilter,
-    viewer: Viewer,
-  ): Promise<{ timeline: Record<string, unknown>; state: Record<string, unknown> } | null> {
-    const window = await timelineWindow(roomId, after ?? 0, upTo, filter.room?.timeline, viewer.userId);
-    if (after !== null && window.timeline.length === 0 && !window.limited) return null;
+    ctx: SyncContext,
+  ): Promise<{ timeline: Record<string, unknown>; state: Record<string, unknown>; changed: boolean }> {
+    const { filter } = ctx;
+    const viewer: Viewer = { userId: ctx.userId, deviceId: ctx.deviceId };
+    const window = await timelineWindow(roomId, after ?? 0, upTo, filter.room?.timeline, ctx);
     const startState = await stateBeforeTimeline(roomId, window, upTo);
     let sinceState: ReadonlyMap<StateKey, EventId> | null = null;
     if (after !== null) {
@@ -145,32 +175,18 @@ export function createSyncService(deps: SyncDeps) {
       timeline: {
         events: await deps.clientEvents.format(window.timeline, viewer, { omitRoomId: true }),
         limited: window.limited,
-        prev_batch: formatSyncToken(first ? first.streamOrdering - 1 : upTo),
+        prev_batch: formatSyncToken({ ...ctx.upTo, room: first ? first.streamOrdering - 1 : upTo }),
       },
       state: { events: await deps.clientEvents.format(state, viewer, { omitRoomId: true, prevContent: false }) },
+      changed: window.timeline.length > 0 || window.limited || state.length > 0,
     };
   }
 
-  async function joinedRoom(
-    membership: UserMembership,
-    since: number | null,
-    upTo: number,
-    filter: SyncFilter,
-    viewer: Viewer,
-    fullState: boolean,
-  ): Promise<Record<string, unknown> | null> {
-    // Joined since the token (the room is new to this client) or full_state: everything from the start.
-    const fresh = since === null || membership.streamOrdering > since || fullState;
-    if (!fresh && !deps.notifier.roomChangedSince(membership.roomId, since)) return null;
-    const sections = await roomSections(membership.roomId, fresh ? null : since, upTo, filter, viewer);
-    if (!sections) return null;
-    return { ...sections, ephemeral: { events: [] }, account_data: { events: [] } };
-  }
-
-  /** invite_state / knock_state: stripped state plus the membership event itself. */
-  async function strippedState(membership: UserMembership): Promise<ClientEvent[]> {
+  /** invite_state / knock_state: stripped state plus the membership event itself; null if sent by an ignored user. */
+  async function strippedState(membership: UserMembership, ignored: ReadonlySet<UserId>): Promise<ClientEvent[] | null> {
     const event = (await rooms.getEvents([membership.eventId])).get(membership.eventId);
     if (!event) return [];
+    if (ignored.has(event.pdu.sender as UserId)) return null;
     const group = await rooms.getStateGroup(event.stateAfter);
     const ids = STRIPPED_STATE_TYPES.flatMap((type) => group.get(stateKey(type, '')) ?? []);
     const found = await rooms.getEvents(ids);
@@ -183,51 +199,135 @@ export function createSyncService(deps: SyncDeps) {
     return stripped;
   }
 
-  /** A room the user left or was removed from: events up to and including the leave. */
-  async function leftRoom(membership: UserMembership, since: number | null, filter: SyncFilter, viewer: Viewer): Promise<Record<string, unknown>> {
-    const sections = await roomSections(membership.roomId, since, membership.streamOrdering, filter, viewer);
-    return { ...(sections ?? { timeline: { events: [], limited: false }, state: { events: [] } }), account_data: { events: [] } };
+  /** Asks every source for its sections of these rooms and merges them per room. */
+  async function sourceRoomSections(ctx: SyncContext, roomIds: readonly RoomId[]): Promise<Map<RoomId, { ephemeral: ClientEvent[]; account_data: ClientEvent[] }>> {
+    const merged = new Map<RoomId, { ephemeral: ClientEvent[]; account_data: ClientEvent[] }>();
+    if (roomIds.length === 0) return merged;
+    const results = await Promise.all(sources.map((source) => source.rooms?.(ctx, roomIds) ?? Promise.resolve(new Map<RoomId, RoomSections>())));
+    for (const result of results) {
+      for (const [roomId, sections] of result) {
+        let entry = merged.get(roomId);
+        if (!entry) merged.set(roomId, (entry = { ephemeral: [], account_data: [] }));
+        if (sections.ephemeral) entry.ephemeral.push(...sections.ephemeral);
+        if (sections.account_data) entry.account_data.push(...sections.account_data);
+      }
+    }
+    return merged;
   }
 
   const roomAllowed = (roomId: RoomId, filter: SyncFilter): boolean =>
     matchesList(roomId, filter.room?.rooms, filter.room?.not_rooms);
 
-  async function compute(requester: Requester, since: number | null, upTo: number, filter: SyncFilter, fullState: boolean) {
-    const viewer: Viewer = { userId: requester.userId, deviceId: requester.deviceId };
-    const join: Record<string, unknown> = {};
+  async function compute(requester: Requester, since: SyncPosition | null, upTo: SyncPosition, filter: SyncFilter, fullState: boolean) {
+    const ignored = deps.ignoredUsers ? await deps.ignoredUsers(requester.userId) : noneIgnored;
+    const ctx: SyncContext = { userId: requester.userId, deviceId: requester.deviceId, since, upTo, filter, fullState, ignored };
+    // Rooms new to this client (joined since the token, or full_state) get everything from the start.
+    const freshCtx: SyncContext = { ...ctx, since: null };
+    const join: Record<string, Record<string, unknown>> = {};
     const invite: Record<string, unknown> = {};
-    const leave: Record<string, unknown> = {};
+    const leave: Record<string, Record<string, unknown>> = {};
     const knock: Record<string, unknown> = {};
     const memberships = (await rooms.membershipsOf(requester.userId)).filter(
-      (m) => !m.forgotten && m.streamOrdering <= upTo && roomAllowed(m.roomId, filter),
+      (m) => !m.forgotten && m.streamOrdering <= upTo.room && roomAllowed(m.roomId, filter),
     );
+    const joinedFresh: RoomId[] = [];
+    const joinedKnown: RoomId[] = [];
+    const left: UserMembership[] = [];
     for (const membership of memberships) {
-      const changed = since === null || membership.streamOrdering > since;
+      const changed = since === null || membership.streamOrdering > since.room;
       switch (membership.membership) {
-        case 'join': {
-          const room = await joinedRoom(membership, since, upTo, filter, viewer, fullState);
-          if (room) join[membership.roomId] = room;
+        case 'join':
+          (since === null || changed || fullState ? joinedFresh : joinedKnown).push(membership.roomId);
+          break;
+        case 'invite':
+        case 'knock': {
+          if (!changed && !fullState) break;
+          const stripped = await strippedState(membership, ignored);
+          if (stripped === null) break;
+          if (membership.membership === 'invite') invite[membership.roomId] = { invite_state: { events: stripped } };
+          else knock[membership.roomId] = { knock_state: { events: stripped } };
           break;
         }
-        case 'invite':
-          if (changed || fullState) invite[membership.roomId] = { invite_state: { events: await strippedState(membership) } };
-          break;
-        case 'knock':
-          if (changed || fullState) knock[membership.roomId] = { knock_state: { events: await strippedState(membership) } };
-          break;
         default:
           // Left or banned: reported once, after it happens (initial syncs only with include_leave).
-          if ((since !== null && changed) || (filter.room?.include_leave === true && (since === null || fullState))) {
-            leave[membership.roomId] = await leftRoom(membership, since, filter, viewer);
-          }
+          if ((since !== null && changed) || (filter.room?.include_leave === true && (since === null || fullState))) left.push(membership);
       }
     }
-    const empty = Object.keys(join).length + Object.keys(invite).length + Object.keys(leave).length + Object.keys(knock).length === 0;
-    return { empty, body: { next_batch: formatSyncToken(upTo), rooms: { join, invite, leave, knock } } };
+
+    const [freshExtras, knownExtras] = await Promise.all([
+      sourceRoomSections(freshCtx, joinedFresh),
+      sourceRoomSections(ctx, joinedKnown),
+    ]);
+    for (const roomId of joinedFresh) {
+      const sections = await roomSections(roomId, null, upTo.room, ctx);
+      const extras = freshExtras.get(roomId);
+      join[roomId] = {
+        timeline: sections.timeline,
+        state: sections.state,
+        ephemeral: { events: extras?.ephemeral ?? [] },
+        account_data: { events: extras?.account_data ?? [] },
+      };
+    }
+    for (const roomId of joinedKnown) {
+      const extras = knownExtras.get(roomId);
+      const hasExtras = (extras?.ephemeral.length ?? 0) + (extras?.account_data.length ?? 0) > 0;
+      const roomMoved = since !== null && deps.notifier.roomChangedSince(roomId, since.room);
+      if (!roomMoved && !hasExtras) continue;
+      const sections = roomMoved ? await roomSections(roomId, since?.room ?? null, upTo.room, ctx) : null;
+      if (!sections?.changed && !hasExtras) continue;
+      join[roomId] = {
+        timeline: sections?.timeline ?? { events: [], limited: false, prev_batch: formatSyncToken(upTo) },
+        state: sections?.state ?? { events: [] },
+        ephemeral: { events: extras?.ephemeral ?? [] },
+        account_data: { events: extras?.account_data ?? [] },
+      };
+    }
+    const leftExtras = await sourceRoomSections(since === null || fullState ? freshCtx : ctx, left.map((m) => m.roomId));
+    for (const membership of left) {
+      const sections = await roomSections(membership.roomId, fullState ? null : (since?.room ?? null), membership.streamOrdering, ctx);
+      leave[membership.roomId] = {
+        timeline: sections.timeline,
+        state: sections.state,
+        account_data: { events: leftExtras.get(membership.roomId)?.account_data ?? [] },
+      };
+    }
+    if (deps.unreadCounts) {
+      const joinedIds = Object.keys(join) as RoomId[];
+      const counts = await deps.unreadCounts(requester.userId, joinedIds, filter.room?.timeline?.unread_thread_notifications === true);
+      for (const roomId of joinedIds) {
+        const room = join[roomId];
+        const count = counts.get(roomId);
+        if (room && count) Object.assign(room, count);
+      }
+    }
+
+    // Top-level sections from the sources; a source may hold its stream back (to-device batches).
+    const next: Record<StreamName, number> = { ...upTo };
+    const global: Record<keyof GlobalSections, ClientEvent[]> = { account_data: [], presence: [], to_device: [] };
+    const results = await Promise.all(sources.map((source) => source.global?.(ctx) ?? Promise.resolve(null)));
+    results.forEach((result, i) => {
+      const source = sources[i];
+      if (!result || !source) return;
+      if (result.position !== undefined) next[source.stream] = result.position;
+      for (const key of Object.keys(global) as Array<keyof GlobalSections>) global[key].push(...(result.sections[key] ?? []));
+    });
+
+    const roomCount = Object.keys(join).length + Object.keys(invite).length + Object.keys(leave).length + Object.keys(knock).length;
+    const empty = roomCount === 0 && global.account_data.length + global.presence.length + global.to_device.length === 0;
+    return {
+      empty,
+      body: {
+        next_batch: formatSyncToken(next),
+        rooms: { join, invite, leave, knock },
+        account_data: { events: global.account_data },
+        presence: { events: global.presence },
+        to_device: { events: global.to_device },
+      },
+    };
   }
 
-  /** Waits until the notifier announces something for the user, or the timeout passes. */
-  async function wait(requester: Requester, since: number, timeoutMs: number): Promise<void> {
+  /** Waits until the notifier announces something for the user, a stream moves past `upTo`, or the timeout passes. */
+  async function wait(requester: Requester, upTo: SyncPosition, timeoutMs: number): Promise<void> {
     const memberships = await rooms.membershipsOf(requester.userId);
     const watched = new Set(memberships.filter((m) => m.membership === 'join' || m.membership === 'invite' || m.membership === 'knock').map((m) => m.roomId));
     await new Promise<void>((resolve) => {
@@ -242,7 +342,7 @@ export function createSyncService(deps: SyncDeps) {
       waiting.add(done);
       stop = deps.notifier.listen({ userId: requester.userId, rooms: watched, wake: done });
       // Something may have been announced between computing and listening.
-      if (deps.notifier.latestFor(watched, requester.userId) > since) done();
+      if (deps.notifier.latestFor(watched, requester.userId) > upTo.room || sources.some((source) => source.current() > upTo[source.stream])) done();
     });
   }
 
@@ -250,24 +350,32 @@ export function createSyncService(deps: SyncDeps) {
     /** GET /sync */
     async sync(requester: Requester, request: SyncRequest): Promise<Record<string, unknown>> {
       const filter = await deps.filters.resolve(requester.userId, request.filter);
-      const since = request.since === undefined ? null : parseSyncToken(request.since);
-      const timeoutMs = Math.min(Math.max(0, request.timeoutMs), MAX_TIMEOUT_MS);
-      let upTo = deps.notifier.position;
-      // A token from the future (e.g. another server's, or after a restore) is treated as now.
-      const from = since === null ? null : Math.min(since, upTo);
+      const parsed = request.since === undefined ? null : parseSyncToken(request.since);
+      if (deps.syncPresence) await deps.syncPresence(requester.userId, request.setPresence ?? 'online');
+      const deadline = Date.now() + Math.min(Math.max(0, request.timeoutMs), MAX_TIMEOUT_MS);
+      let upTo = currentPosition();
+      // A token from the future (e.g. another server's, or after a restart for typing) is treated as now.
+      const from = parsed === null ? null : minPosition(parsed, upTo);
       let result = await compute(requester, from, upTo, filter, request.fullState);
-      if (from !== null && result.empty && timeoutMs > 0 && !request.fullState) {
-        await wait(requester, upTo, timeoutMs);
-        if (deps.notifier.position > upTo) {
-          upTo = deps.notifier.position;
-          result = await compute(requester, from, upTo, filter, false);
-        }
+      // Long-poll: wait for news, recompute, and keep waiting while nothing for this user turned up.
+      while (from !== null && result.empty && !request.fullState && !closed) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        await wait(requester, upTo, left);
+        const now = currentPosition();
+        if (STREAMS.every((name) => now[name] === upTo[name])) continue;
+        upTo = now;
+        result = await compute(requester, from, upTo, filter, false);
       }
       return result.body;
     },
 
+    /** The position every stream is at (the legacy /events stream and /initialSync tokens). */
+    currentPosition,
+
     /** Ends every waiting /sync now (server shutdown). */
     wakeAll(): void {
+      closed = true;
       for (const done of [...waiting]) done();
     },
   };

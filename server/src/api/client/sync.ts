@@ -23,6 +23,7 @@ export function syncRoutes(app: TypedApp, services: Pick<Services, 'sync' | 'fil
       timeoutMs: request.query.timeout ?? 0,
       fullState: request.query.full_state ?? false,
       filter: request.query.filter,
+      setPresence: request.query.set_presence,
     }),
   );
 

@@ -7,7 +7,7 @@ import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
 import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
-import { createSqliteRoomsStore } from './rooms.js';
+import { createSqliteRoomsStore, type EventIndexer } from './rooms.js';
 import { createSqliteSessionsStore } from './sessions.js';
 import { createSqliteUiaStore } from './uia.js';
 import { createSqliteUsersStore } from './users.js';
@@ -22,9 +22,11 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   migrate(db);
   const writes = createWriteQueue(db);
   const ops = createDeviceOps(db);
+  // Derived tables written in the same transaction as each new event (see EventIndexer).
+  const indexers: EventIndexer[] = [];
   return {
     db,
-    rooms: createSqliteRoomsStore(db, writes),
+    rooms: createSqliteRoomsStore(db, writes, indexers),
     filters: createSqliteFiltersStore(db, writes),
     users: createSqliteUsersStore(db, writes, ops),
     profiles: createSqliteProfilesStore(db, writes),

@@ -7,6 +7,7 @@
 import type { DeviceId, EventId, RoomId, UserId } from '../../core/ids.js';
 import { isStateEvent, membershipOf, prevEventIds, splitStateKey, stateKey, type Membership, type Pdu, type StateKey } from '../../rooms/pdu.js';
 import type {
+  EventToPersist,
   PaginateQuery,
   PersistBatch,
   PersistedEvent,
@@ -51,7 +52,15 @@ function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
-export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): RoomsStore {
+/**
+ * Runs inside the transaction that persists each new event (after its row is written), so derived tables
+ * (relations, the search index, push actions) commit or roll back with it. `item.applyRedaction` names an
+ * event this one redacts, whose derived rows should go. Must be synchronous and must not throw for an
+ * event it has nothing to do with.
+ */
+export type EventIndexer = (item: EventToPersist, streamOrdering: number, roomId: RoomId) => void;
+
+export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue, indexers: readonly EventIndexer[] = []): RoomsStore {
   const groupCache = createLru<number, ReadonlyMap<StateKey, EventId>>(4_000);
   const eventCache = createLru<EventId, StoredEvent>(20_000);
 
@@ -213,6 +222,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue): 
       if (item.applyRedaction && q.redact.run(event.eventId, item.applyRedaction).changes > 0) {
         eventCache.delete(item.applyRedaction);
       }
+      for (const index of indexers) index(item, stream, batch.roomId);
       currentGroup = stateAfter;
       persisted.push({ eventId: event.eventId, streamOrdering: stream, stateAfter });
     }
