@@ -1,27 +1,16 @@
 /**
  * Sync filters: upload, fetch, and resolution of /sync's `filter` parameter (an ID or inline JSON).
  * Spec: client-server-api "Filtering" (filter.yaml, definitions/sync_filter.yaml), v1.19.
- * Issue 4 applies every field; /sync here honours rooms/not_rooms, include_leave and the timeline
- * and state type/sender lists and limits.
  */
 import { forbidden, MatrixError, notFound } from '../core/errors.js';
 import type { UserId } from '../core/ids.js';
+import { createLru } from '../core/lru.js';
 import type { FiltersStore } from '../storage/types.js';
 import type { Requester } from './requester.js';
+import { checkEventFilter, checkRoomEventFilter, type RoomEventFilter } from './room-event-filter.js';
 
-export interface EventFilter {
-  readonly limit?: number;
-  readonly types?: string[];
-  readonly not_types?: string[];
-  readonly senders?: string[];
-  readonly not_senders?: string[];
-  readonly rooms?: string[];
-  readonly not_rooms?: string[];
-  readonly contains_url?: boolean;
-  readonly lazy_load_members?: boolean;
-  readonly include_redundant_members?: boolean;
-  readonly unread_thread_notifications?: boolean;
-}
+/** A RoomEventFilter as /sync reads it (timeline, state, ephemeral, account_data sections). */
+export type EventFilter = RoomEventFilter;
 
 export interface RoomFilter {
   readonly rooms?: string[];
@@ -44,39 +33,50 @@ export interface SyncFilter {
 
 const MAX_FILTER_BYTES = 64 * 1024;
 
-const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-function checkEventFilter(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MatrixError('M_BAD_JSON', `${name} must be an object`);
-  const filter = value as Record<string, unknown>;
-  for (const list of ['types', 'not_types', 'senders', 'not_senders', 'rooms', 'not_rooms']) {
-    if (filter[list] !== undefined && !isStringList(filter[list])) throw new MatrixError('M_BAD_JSON', `${name}.${list} must be a list of strings`);
-  }
-  if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || (filter.limit as number) < 0)) {
-    throw new MatrixError('M_BAD_JSON', `${name}.limit must be a non-negative integer`);
-  }
-}
-
-/** Validates a filter's shape where Hearth reads it; other fields are stored as given. @throws MatrixError M_BAD_JSON */
+/**
+ * Validates every field of the Filter schema (definitions/sync_filter.yaml) that has a type; fields the
+ * spec doesn't define are kept as given (Synapse allows them for forward compatibility).
+ * @throws MatrixError 400 M_BAD_JSON
+ */
 export function checkFilter(value: unknown): SyncFilter {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MatrixError('M_BAD_JSON', 'A filter must be a JSON object');
   const filter = value as Record<string, unknown>;
-  for (const key of ['presence', 'account_data']) checkEventFilter(key, filter[key]);
-  if (filter.event_fields !== undefined && !isStringList(filter.event_fields)) throw new MatrixError('M_BAD_JSON', 'event_fields must be a list of strings');
+  for (const key of ['presence', 'account_data']) checkEventFilter(filter[key], key);
+  const fields = filter.event_fields;
+  if (fields !== undefined && !(Array.isArray(fields) && fields.every((item) => typeof item === 'string'))) {
+    throw new MatrixError('M_BAD_JSON', 'event_fields must be a list of strings');
+  }
   if (filter.event_format !== undefined && filter.event_format !== 'client' && filter.event_format !== 'federation') {
     throw new MatrixError('M_BAD_JSON', 'event_format must be "client" or "federation"');
   }
   if (filter.room !== undefined) {
-    checkEventFilter('room', filter.room);
+    if (typeof filter.room !== 'object' || filter.room === null || Array.isArray(filter.room)) throw new MatrixError('M_BAD_JSON', 'room must be an object');
     const room = filter.room as Record<string, unknown>;
-    for (const key of ['timeline', 'state', 'ephemeral', 'account_data']) checkEventFilter(`room.${key}`, room[key]);
+    for (const list of ['rooms', 'not_rooms']) {
+      const entries = room[list];
+      if (entries !== undefined && !(Array.isArray(entries) && entries.every((item) => typeof item === 'string'))) {
+        throw new MatrixError('M_BAD_JSON', `room.${list} must be a list of room IDs`);
+      }
+    }
+    for (const key of ['timeline', 'state', 'ephemeral', 'account_data']) checkRoomEventFilter(room[key], `room.${key}`);
     if (room.include_leave !== undefined && typeof room.include_leave !== 'boolean') throw new MatrixError('M_BAD_JSON', 'room.include_leave must be a boolean');
   }
   return filter as SyncFilter;
 }
 
+/** Parses an inline JSON filter or a stored one. */
+function parseFilterJson(json: string): SyncFilter {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new MatrixError('M_BAD_JSON', 'The filter is not valid JSON');
+  }
+  return checkFilter(parsed);
+}
+
 export function createFiltersService(deps: { filters: FiltersStore }) {
+  const parsedFilters = createLru<string, SyncFilter>(2_000);
   return {
     /** POST /user/{userId}/filter */
     async create(requester: Requester, userId: string, body: unknown): Promise<string> {
@@ -99,17 +99,18 @@ export function createFiltersService(deps: { filters: FiltersStore }) {
     async resolve(userId: UserId, param: string | undefined): Promise<SyncFilter> {
       if (param === undefined || param === '') return {};
       if (param.trimStart().startsWith('{')) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(param);
-        } catch {
-          throw new MatrixError('M_BAD_JSON', 'The filter is not valid JSON');
-        }
-        return checkFilter(parsed);
+        if (Buffer.byteLength(param, 'utf8') > MAX_FILTER_BYTES) throw new MatrixError('M_TOO_LARGE', 'Filter is too large');
+        return parseFilterJson(param);
       }
+      // Stored filters never change: parse each once.
+      const key = `${userId}\u0000${param}`;
+      const cached = parsedFilters.get(key);
+      if (cached) return cached;
       const found = /^\d{1,15}$/.test(param) ? await deps.filters.getFilter(userId, Number(param)) : null;
       if (found === null) throw new MatrixError('M_NOT_FOUND', 'No such filter', { status: 400 });
-      return JSON.parse(found) as SyncFilter;
+      const filter = JSON.parse(found) as SyncFilter;
+      parsedFilters.set(key, filter);
+      return filter;
     },
   };
 }

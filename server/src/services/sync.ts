@@ -1,16 +1,18 @@
 /**
  * GET /sync: initial and incremental sync of the rooms a user is in, invited to, knocking on or left,
  * long-polling woken by the notifier the moment a relevant event is persisted.
- * Spec: client-server-api "Syncing" (sync.yaml), v1.19. Tokens are `s<stream position>`: the position
- * after the newest event delivered, so they survive restarts (stream orderings are stored).
+ * Spec: client-server-api "Syncing" (sync.yaml), v1.19. Tokens hold a position in each stream
+ * (sync-sources.ts); room positions are stored stream orderings, so tokens survive restarts. Each
+ * room's timeline and state come from sync-room.ts; the other streams from the SyncSources.
  */
 import type { Logger } from 'pino';
-import { MatrixError } from '../core/errors.js';
-import type { EventId, RoomId, UserId } from '../core/ids.js';
-import { EventType, stateKey, type StateKey } from '../rooms/pdu.js';
+import type { RoomId, UserId } from '../core/ids.js';
+import { EventType, stateKey } from '../rooms/pdu.js';
 import type { RoomsStore, StoredEvent, UserMembership } from '../storage/types.js';
-import type { ClientEvent, ClientEventsFormatter, Viewer } from './client-events.js';
+import type { ClientEvent, ClientEventsFormatter } from './client-events.js';
 import type { EventFilter, FiltersService, SyncFilter } from './filters.js';
+import { clientEventMatches, roomExcluded } from './room-event-filter.js';
+import { createRoomSync } from './sync-room.js';
 import type { Notifier } from './notifier.js';
 import type { Requester } from './requester.js';
 import {
@@ -36,6 +38,8 @@ export interface SyncRequest {
   readonly filter?: string | undefined;
   /** `set_presence`: the presence this sync reports for the user (default online). */
   readonly setPresence?: PresenceState | undefined;
+  /** `use_state_after` (spec 1.16): room state up to the end of the timeline, in `state_after`. */
+  readonly useStateAfter?: boolean | undefined;
 }
 
 export interface SyncDeps {
@@ -55,9 +59,6 @@ export interface SyncDeps {
   readonly log: Logger;
 }
 
-/** Timeline length when the filter doesn't say (Synapse's default). */
-const DEFAULT_TIMELINE_LIMIT = 10;
-const MAX_TIMELINE_LIMIT = 1000;
 /** Synapse's cap on how long a /sync may wait. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
 
@@ -72,23 +73,17 @@ const STRIPPED_STATE_TYPES = [
   EventType.Topic,
 ];
 
-const matchesList = (value: string, include: readonly string[] | undefined, exclude: readonly string[] | undefined): boolean => {
-  if (exclude?.some((pattern) => globMatch(pattern, value))) return false;
-  return !include || include.some((pattern) => globMatch(pattern, value));
-};
-
-/** Filter type lists allow a trailing `*` wildcard (spec "Filtering"). */
-function globMatch(pattern: string, value: string): boolean {
-  return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : pattern === value;
+/** Applies a section's filter (types, senders, rooms, limit) to the events a source gave. */
+function filterSection(events: readonly ClientEvent[], filter: EventFilter | undefined, roomId?: RoomId): ClientEvent[] {
+  if (!filter) return [...events];
+  if (roomId !== undefined && roomExcluded(filter, roomId)) return [];
+  const kept = events.filter((event) => clientEventMatches(filter, event));
+  return filter.limit !== undefined ? kept.slice(0, filter.limit) : kept;
 }
 
-const passes = (event: StoredEvent, filter: EventFilter | undefined): boolean =>
-  !filter ||
-  (matchesList(event.pdu.type, filter.types, filter.not_types) && matchesList(event.pdu.sender, filter.senders, filter.not_senders));
-
-interface RoomWindow {
-  readonly timeline: StoredEvent[];
-  readonly limited: boolean;
+interface SourceExtras {
+  readonly ephemeral: ClientEvent[];
+  readonly account_data: ClientEvent[];
 }
 
 export function createSyncService(deps: SyncDeps) {
@@ -98,6 +93,7 @@ export function createSyncService(deps: SyncDeps) {
   const visible = deps.visibleEvents ?? (async (_user: UserId, events: StoredEvent[]) => events);
   const noneIgnored: ReadonlySet<UserId> = new Set();
   let closed = false;
+  const roomSync = createRoomSync({ rooms, clientEvents: deps.clientEvents, visible });
 
   /** Where every stream is now. */
   function currentPosition(): SyncPosition {
@@ -105,81 +101,6 @@ export function createSyncService(deps: SyncDeps) {
     position.room = deps.notifier.position;
     for (const source of sources) position[source.stream] = source.current();
     return position;
-  }
-
-  /** Ignored users' events are dropped, except state events (spec "Ignoring Users"). */
-  const withoutIgnored = (events: StoredEvent[], ignored: ReadonlySet<UserId>): StoredEvent[] =>
-    ignored.size === 0 ? events : events.filter((event) => event.pdu.state_key !== undefined || !ignored.has(event.pdu.sender as UserId));
-
-  /** The newest `limit` events of a room in (after, upTo] that pass the filter, oldest first. */
-  async function timelineWindow(roomId: RoomId, after: number, upTo: number, filter: EventFilter | undefined, ctx: SyncContext): Promise<RoomWindow> {
-    const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    const fetched = await rooms.recentEvents(roomId, after, upTo, limit + 1);
-    const limited = fetched.length > limit;
-    const window = limited ? fetched.slice(fetched.length - limit) : fetched;
-    const shown = await visible(ctx.userId, withoutIgnored(window.filter((event) => passes(event, filter)), ctx.ignored));
-    return { timeline: shown, limited };
-  }
-
-  /** State events of a state group (optionally only those differing from `since`), passing the filter. */
-  async function stateSection(
-    group: ReadonlyMap<StateKey, EventId>,
-    since: ReadonlyMap<StateKey, EventId> | null,
-    exclude: ReadonlySet<EventId>,
-    filter: EventFilter | undefined,
-  ): Promise<StoredEvent[]> {
-    const ids: EventId[] = [];
-    for (const [key, id] of group) if (!exclude.has(id) && since?.get(key) !== id) ids.push(id);
-    const events = await rooms.getEvents(ids);
-    const out: StoredEvent[] = [];
-    for (const id of ids) {
-      const event = events.get(id);
-      if (event && passes(event, filter)) out.push(event);
-    }
-    return out;
-  }
-
-  async function stateBeforeTimeline(roomId: RoomId, window: RoomWindow, upTo: number): Promise<ReadonlyMap<StateKey, EventId>> {
-    const first = window.timeline[0];
-    if (first) return first.stateBefore === null ? new Map() : rooms.getStateGroup(first.stateBefore);
-    const last = await rooms.lastEventAtOrBefore(roomId, upTo);
-    return last ? rooms.getStateGroup(last.stateAfter) : new Map();
-  }
-
-  /**
-   * A room's timeline and state for a sync: the newest events in (after, upTo] and the state before them
-   * (all of it when `after` is null, else only what changed since `after` and isn't in the timeline).
-   */
-  async function roomSections(
-    roomId: RoomId,
-    after: number | null,
-    upTo: number,
-    ctx: SyncContext,
-  ): Promise<{ timeline: Record<string, unknown>; state: Record<string, unknown>; changed: boolean }> {
-    const { filter } = ctx;
-    const viewer: Viewer = { userId: ctx.userId, deviceId: ctx.deviceId };
-    const window = await timelineWindow(roomId, after ?? 0, upTo, filter.room?.timeline, ctx);
-    const startState = await stateBeforeTimeline(roomId, window, upTo);
-    let sinceState: ReadonlyMap<StateKey, EventId> | null = null;
-    if (after !== null) {
-      if (!window.limited) sinceState = startState; // every change is in the timeline
-      else {
-        const atSince = await rooms.lastEventAtOrBefore(roomId, after);
-        sinceState = atSince ? await rooms.getStateGroup(atSince.stateAfter) : new Map();
-      }
-    }
-    const inTimeline = new Set(window.timeline.map((event) => event.eventId));
-    const state = await stateSection(startState, sinceState, inTimeline, filter.room?.state);
-    const first = window.timeline[0];
-    return {
-      timeline: {
-        events: await deps.clientEvents.format(window.timeline, viewer, { omitRoomId: true }),
-        limited: window.limited,
-        prev_batch: formatSyncToken({ ...ctx.upTo, room: first ? first.streamOrdering - 1 : upTo }),
-      },
-      state: { events: await deps.clientEvents.format(state, viewer, { omitRoomId: true, prevContent: false }) },
-      changed: window.timeline.length > 0 || window.limited || state.length > 0,
-    };
   }
 
   /** invite_state / knock_state: stripped state plus the membership event itself; null if sent by an ignored user. */
@@ -200,8 +121,8 @@ export function createSyncService(deps: SyncDeps) {
   }
 
   /** Asks every source for its sections of these rooms and merges them per room. */
-  async function sourceRoomSections(ctx: SyncContext, roomIds: readonly RoomId[]): Promise<Map<RoomId, { ephemeral: ClientEvent[]; account_data: ClientEvent[] }>> {
-    const merged = new Map<RoomId, { ephemeral: ClientEvent[]; account_data: ClientEvent[] }>();
+  async function sourceRoomSections(ctx: SyncContext, roomIds: readonly RoomId[]): Promise<Map<RoomId, SourceExtras>> {
+    const merged = new Map<RoomId, SourceExtras>();
     if (roomIds.length === 0) return merged;
     const results = await Promise.all(sources.map((source) => source.rooms?.(ctx, roomIds) ?? Promise.resolve(new Map<RoomId, RoomSections>())));
     for (const result of results) {
@@ -215,12 +136,20 @@ export function createSyncService(deps: SyncDeps) {
     return merged;
   }
 
-  const roomAllowed = (roomId: RoomId, filter: SyncFilter): boolean =>
-    matchesList(roomId, filter.room?.rooms, filter.room?.not_rooms);
+  /** A room in rooms.join: its timeline and state, plus the sources' ephemeral and account data through the filter. */
+  function joinedEntry(roomId: RoomId, sections: Record<string, unknown>, extras: SourceExtras | undefined, filter: SyncFilter): Record<string, unknown> {
+    return {
+      ...sections,
+      ephemeral: { events: filterSection(extras?.ephemeral ?? [], filter.room?.ephemeral, roomId) },
+      account_data: { events: filterSection(extras?.account_data ?? [], filter.room?.account_data, roomId) },
+    };
+  }
 
-  async function compute(requester: Requester, since: SyncPosition | null, upTo: SyncPosition, filter: SyncFilter, fullState: boolean) {
+  async function compute(requester: Requester, since: SyncPosition | null, upTo: SyncPosition, filter: SyncFilter, fullState: boolean, useStateAfter: boolean) {
     const ignored = deps.ignoredUsers ? await deps.ignoredUsers(requester.userId) : noneIgnored;
     const ctx: SyncContext = { userId: requester.userId, deviceId: requester.deviceId, since, upTo, filter, fullState, ignored };
+    if (since === null) roomSync.resetDevice(ctx);
+    const roomFilter = filter.room;
     // Rooms new to this client (joined since the token, or full_state) get everything from the start.
     const freshCtx: SyncContext = { ...ctx, since: null };
     const join: Record<string, Record<string, unknown>> = {};
@@ -228,7 +157,7 @@ export function createSyncService(deps: SyncDeps) {
     const leave: Record<string, Record<string, unknown>> = {};
     const knock: Record<string, unknown> = {};
     const memberships = (await rooms.membershipsOf(requester.userId)).filter(
-      (m) => !m.forgotten && m.streamOrdering <= upTo.room && roomAllowed(m.roomId, filter),
+      (m) => !m.forgotten && m.streamOrdering <= upTo.room && !(roomFilter && roomExcluded(roomFilter, m.roomId)),
     );
     const joinedFresh: RoomId[] = [];
     const joinedKnown: RoomId[] = [];
@@ -259,36 +188,33 @@ export function createSyncService(deps: SyncDeps) {
       sourceRoomSections(ctx, joinedKnown),
     ]);
     for (const roomId of joinedFresh) {
-      const sections = await roomSections(roomId, null, upTo.room, ctx);
-      const extras = freshExtras.get(roomId);
-      join[roomId] = {
-        timeline: sections.timeline,
-        state: sections.state,
-        ephemeral: { events: extras?.ephemeral ?? [] },
-        account_data: { events: extras?.account_data ?? [] },
-      };
+      const room = await roomSync.sections({ roomId, after: null, upTo: upTo.room, ctx, useStateAfter });
+      join[roomId] = joinedEntry(roomId, room.sections, freshExtras.get(roomId), filter);
     }
     for (const roomId of joinedKnown) {
       const extras = knownExtras.get(roomId);
-      const hasExtras = (extras?.ephemeral.length ?? 0) + (extras?.account_data.length ?? 0) > 0;
       const roomMoved = since !== null && deps.notifier.roomChangedSince(roomId, since.room);
+      const entry = joinedEntry(roomId, {}, extras, filter);
+      const hasExtras = (entry.ephemeral as { events: unknown[] }).events.length + (entry.account_data as { events: unknown[] }).events.length > 0;
       if (!roomMoved && !hasExtras) continue;
-      const sections = roomMoved ? await roomSections(roomId, since?.room ?? null, upTo.room, ctx) : null;
-      if (!sections?.changed && !hasExtras) continue;
+      const room = roomMoved ? await roomSync.sections({ roomId, after: since?.room ?? null, upTo: upTo.room, ctx, useStateAfter }) : null;
+      if (!room?.changed && !hasExtras) continue;
       join[roomId] = {
-        timeline: sections?.timeline ?? { events: [], limited: false, prev_batch: formatSyncToken(upTo) },
-        state: sections?.state ?? { events: [] },
-        ephemeral: { events: extras?.ephemeral ?? [] },
-        account_data: { events: extras?.account_data ?? [] },
+        ...entry,
+        ...(room?.sections ?? {
+          timeline: { events: [], limited: false, prev_batch: formatSyncToken(upTo) },
+          [useStateAfter ? 'state_after' : 'state']: { events: [] },
+        }),
       };
     }
     const leftExtras = await sourceRoomSections(since === null || fullState ? freshCtx : ctx, left.map((m) => m.roomId));
     for (const membership of left) {
-      const sections = await roomSections(membership.roomId, fullState ? null : (since?.room ?? null), membership.streamOrdering, ctx);
-      leave[membership.roomId] = {
-        timeline: sections.timeline,
-        state: sections.state,
-        account_data: { events: leftExtras.get(membership.roomId)?.account_data ?? [] },
+      const { roomId } = membership;
+      const after = fullState ? null : (since?.room ?? null);
+      const room = await roomSync.sections({ roomId, after, upTo: membership.streamOrdering, ctx, useStateAfter });
+      leave[roomId] = {
+        ...room.sections,
+        account_data: { events: filterSection(leftExtras.get(roomId)?.account_data ?? [], roomFilter?.account_data, roomId) },
       };
     }
     if (deps.unreadCounts) {
@@ -311,6 +237,8 @@ export function createSyncService(deps: SyncDeps) {
       if (result.position !== undefined) next[source.stream] = result.position;
       for (const key of Object.keys(global) as Array<keyof GlobalSections>) global[key].push(...(result.sections[key] ?? []));
     });
+    global.account_data = filterSection(global.account_data, filter.account_data);
+    global.presence = filterSection(global.presence, filter.presence);
 
     const roomCount = Object.keys(join).length + Object.keys(invite).length + Object.keys(leave).length + Object.keys(knock).length;
     const empty = roomCount === 0 && global.account_data.length + global.presence.length + global.to_device.length === 0;
@@ -356,7 +284,8 @@ export function createSyncService(deps: SyncDeps) {
       let upTo = currentPosition();
       // A token from the future (e.g. another server's, or after a restart for typing) is treated as now.
       const from = parsed === null ? null : minPosition(parsed, upTo);
-      let result = await compute(requester, from, upTo, filter, request.fullState);
+      const useStateAfter = request.useStateAfter === true;
+      let result = await compute(requester, from, upTo, filter, request.fullState, useStateAfter);
       // Long-poll: wait for news, recompute, and keep waiting while nothing for this user turned up.
       while (from !== null && result.empty && !request.fullState && !closed) {
         const left = deadline - Date.now();
@@ -365,7 +294,7 @@ export function createSyncService(deps: SyncDeps) {
         const now = currentPosition();
         if (STREAMS.every((name) => now[name] === upTo[name])) continue;
         upTo = now;
-        result = await compute(requester, from, upTo, filter, false);
+        result = await compute(requester, from, upTo, filter, false, useStateAfter);
       }
       return result.body;
     },
