@@ -205,10 +205,12 @@ export function createRoomSync(deps: RoomSyncDeps) {
       let sinceState: ReadonlyMap<StateKey, EventId> | null = null;
       if (after !== null) sinceState = window.limited ? await stateAt(roomId, after) : startState;
 
+      const last = window.events.at(-1);
+      const endState = last ? await rooms.getStateGroup(last.stateAfter) : startState;
       const lazyLoading = stateFilter?.lazy_load_members === true;
       const memberInTimeline = window.events.some((event) => event.pdu.type === EventType.Member);
       // Synapse's rule: a summary when lazy loading, on a room's first sync or when members changed.
-      const roomSummary = lazyLoading && (after === null || memberInTimeline) ? await summary(startState, roomId, ctx.userId) : null;
+      const roomSummary = lazyLoading && (after === null || memberInTimeline) ? await summary(endState, roomId, ctx.userId) : null;
       let lazy: { members: ReadonlySet<string>; sent: Map<string, EventId> | null } | null = null;
       if (lazyLoading) {
         const members = new Set<string>(window.events.map((event) => event.pdu.sender));
@@ -224,8 +226,6 @@ export function createRoomSync(deps: RoomSyncDeps) {
       let stateEvents: StoredEvent[];
       if (request.useStateAfter) {
         // state_after: the change from `since` to the END of the timeline, timeline events included (MSC4222).
-        const last = window.events.at(-1);
-        const endState = last ? await rooms.getStateGroup(last.stateAfter) : startState;
         const since = after === null ? null : await stateAt(roomId, after);
         stateEvents = await loadFiltered(pickState(endState, since, new Set(), lazy), stateFilter);
         sections.state_after = { events: shape(await deps.clientEvents.format(stateEvents, viewer, { omitRoomId: true, prevContent: false }), stateEvents, filter) };

@@ -10,6 +10,7 @@ const SyncQuery = Type.Object({
   timeout: Type.Optional(Type.Integer({ minimum: 0 })),
   full_state: Type.Optional(Type.Boolean()),
   filter: Type.Optional(Type.String()),
+  use_state_after: Type.Optional(Type.Boolean()),
   set_presence: Type.Optional(Type.Union([Type.Literal('offline'), Type.Literal('online'), Type.Literal('unavailable')])),
 });
 const UserParams = Type.Object({ userId: Type.String() });
@@ -24,6 +25,7 @@ export function syncRoutes(app: TypedApp, services: Pick<Services, 'sync' | 'fil
       fullState: request.query.full_state ?? false,
       filter: request.query.filter,
       setPresence: request.query.set_presence,
+      useStateAfter: request.query.use_state_after,
     }),
   );
 
