@@ -42,6 +42,7 @@ import { createRoomSendService } from './services/room-send.js';
 import { createRoomUpgradeService } from './services/room-upgrade.js';
 import { createFiltersService } from './services/filters.js';
 import { createSyncService } from './services/sync.js';
+import { createLegacySyncService } from './services/legacy-sync.js';
 import { createPushRulesService } from './services/push-rules.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
@@ -174,11 +175,23 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
     log: log.child({ svc: 'sync' }),
   });
+  const roomRead = createRoomReadService(roomReadDeps);
+  const roomMessages = createRoomMessagesService(roomReadDeps);
   const services: Services = {
-    roomRead: createRoomReadService(roomReadDeps),
-    roomMessages: createRoomMessagesService(roomReadDeps),
+    roomRead,
+    roomMessages,
     filters,
     sync,
+    legacySync: createLegacySyncService({
+      sync,
+      rooms: storage.rooms,
+      clientEvents,
+      roomRead,
+      roomMessages,
+      access: roomAccess,
+      visibility: historyVisibility,
+      notifier,
+    }),
     pushRules: createPushRulesService(),
     roomCreate: createRoomCreateService({
       events: roomEvents,

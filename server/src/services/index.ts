@@ -6,6 +6,7 @@ import type { DevicesService } from './devices.js';
 import type { DirectoryService } from './directory.js';
 import type { FiltersService } from './filters.js';
 import type { SyncService } from './sync.js';
+import type { LegacySyncService } from './legacy-sync.js';
 import type { PushRulesService } from './push-rules.js';
 import type { MembershipService } from './membership.js';
 import type { RoomCreateService } from './room-create.js';
@@ -31,6 +32,7 @@ export interface Services {
   readonly roomUpgrade: RoomUpgradeService;
   readonly filters: FiltersService;
   readonly sync: SyncService;
+  readonly legacySync: LegacySyncService;
   readonly pushRules: PushRulesService;
 }
 

@@ -40,6 +40,8 @@ export interface SyncRequest {
   readonly setPresence?: PresenceState | undefined;
   /** `use_state_after` (spec 1.16): room state up to the end of the timeline, in `state_after`. */
   readonly useStateAfter?: boolean | undefined;
+  /** Streams this caller doesn't deliver (the legacy /events stream has no to-device): they stay where `since` had them. */
+  readonly skipStreams?: ReadonlySet<StreamName> | undefined;
 }
 
 export interface SyncDeps {
@@ -145,7 +147,7 @@ export function createSyncService(deps: SyncDeps) {
     };
   }
 
-  async function compute(requester: Requester, since: SyncPosition | null, upTo: SyncPosition, filter: SyncFilter, fullState: boolean, useStateAfter: boolean) {
+  async function compute(requester: Requester, since: SyncPosition | null, upTo: SyncPosition, filter: SyncFilter, fullState: boolean, useStateAfter: boolean, skip: ReadonlySet<StreamName>) {
     const ignored = deps.ignoredUsers ? await deps.ignoredUsers(requester.userId) : noneIgnored;
     const ctx: SyncContext = { userId: requester.userId, deviceId: requester.deviceId, since, upTo, filter, fullState, ignored };
     if (since === null) roomSync.resetDevice(ctx);
@@ -230,7 +232,8 @@ export function createSyncService(deps: SyncDeps) {
     // Top-level sections from the sources; a source may hold its stream back (to-device batches).
     const next: Record<StreamName, number> = { ...upTo };
     const global: Record<keyof GlobalSections, ClientEvent[]> = { account_data: [], presence: [], to_device: [] };
-    const results = await Promise.all(sources.map((source) => source.global?.(ctx) ?? Promise.resolve(null)));
+    const results = await Promise.all(sources.map((source) => (skip.has(source.stream) ? null : source.global?.(ctx)) ?? Promise.resolve(null)));
+    for (const name of skip) next[name] = since?.[name] ?? 0;
     results.forEach((result, i) => {
       const source = sources[i];
       if (!result || !source) return;
@@ -285,7 +288,8 @@ export function createSyncService(deps: SyncDeps) {
       // A token from the future (e.g. another server's, or after a restart for typing) is treated as now.
       const from = parsed === null ? null : minPosition(parsed, upTo);
       const useStateAfter = request.useStateAfter === true;
-      let result = await compute(requester, from, upTo, filter, request.fullState, useStateAfter);
+      const skip = request.skipStreams ?? new Set<StreamName>();
+      let result = await compute(requester, from, upTo, filter, request.fullState, useStateAfter, skip);
       // Long-poll: wait for news, recompute, and keep waiting while nothing for this user turned up.
       while (from !== null && result.empty && !request.fullState && !closed) {
         const left = deadline - Date.now();
@@ -294,7 +298,7 @@ export function createSyncService(deps: SyncDeps) {
         const now = currentPosition();
         if (STREAMS.every((name) => now[name] === upTo[name])) continue;
         upTo = now;
-        result = await compute(requester, from, upTo, filter, false, useStateAfter);
+        result = await compute(requester, from, upTo, filter, false, useStateAfter, skip);
       }
       return result.body;
     },

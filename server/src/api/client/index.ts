@@ -14,6 +14,7 @@ import { roomsRoutes } from './rooms.js';
 import { roomReadRoutes, roomReadRoutesV1 } from './room-read.js';
 import { roomUpgradeRoutes } from './room-upgrade.js';
 import { syncRoutes } from './sync.js';
+import { legacySyncRoutes } from './legacy-sync.js';
 import { pushRulesRoutes } from './push-rules.js';
 import { profileRoutes } from './profile.js';
 import { registerRoutes, registerRoutesV1 } from './register.js';
@@ -32,6 +33,7 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
     directoryRoutes(scope, services);
     roomUpgradeRoutes(scope, services);
     syncRoutes(scope, services);
+    legacySyncRoutes(scope, services);
     pushRulesRoutes(scope, services);
     devicesRoutes(scope, services);
     profileRoutes(scope, services);
