@@ -7,6 +7,8 @@
  *   fanout    send → delivery to R long-polling /sync receivers              bench/sync.ts
  *   sync      initial /sync of a user in 50 rooms × 100 messages             bench/sync.ts
  *   messages  /messages dir=b pages of 50 through a 1000-message room        bench/messages.ts
+ *   idle      incremental /sync with 100 idle long-pollers connected           bench/busy-room.ts
+ *   send100   PUT /send latency into a 100-member room (push rules evaluated)  bench/busy-room.ts
  * plus the server's idle RSS (read from /proc for the child process, after start-up, before any request).
  * Prints one JSON object on stdout and nothing else (progress goes to stderr), then stops the server.
  *
@@ -26,8 +28,9 @@ import { log, round, sleep } from './lib/stats.js';
 import { benchMessages } from './messages.js';
 import { benchSend } from './send.js';
 import { benchFanout, benchInitialSync } from './sync.js';
+import { benchIdlePollers, benchSendBigRoom } from './busy-room.js';
 
-const SECTIONS = ['auth', 'send', 'fanout', 'sync', 'messages'] as const;
+const SECTIONS = ['auth', 'send', 'fanout', 'sync', 'messages', 'idle', 'send100'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -45,6 +48,9 @@ const { values } = parseArgs({
     'sync-runs': { type: 'string', default: '15' },
     'room-messages': { type: 'string', default: '1000' },
     'message-passes': { type: 'string', default: '8' },
+    'idle-pollers': { type: 'string', default: '100' },
+    'idle-samples': { type: 'string', default: '300' },
+    'room-members': { type: 'string', default: '100' },
     /** Profiles the server's CPU (V8 sampling profiler) and writes the profile into this directory on exit. */
     'cpu-prof': { type: 'string' },
   },
@@ -118,6 +124,11 @@ async function main(): Promise<void> {
     if (wanted('messages')) {
       report.messages = await benchMessages(ctx, { messages: number('room-messages'), pageSize: 50, passes: number('message-passes'), warmupPasses: 1 });
     }
+    if (wanted('idle')) {
+      report.idle_pollers = await benchIdlePollers(ctx, { pollers: number('idle-pollers'), samples: number('idle-samples'), warmup: 30 });
+    }
+    const send100 = wanted('send100') ? await benchSendBigRoom(ctx, number('room-members')) : null;
+    if (send100) report.send_100_member_room = send100;
     const rssAfter = await rssMiB(server.pid);
 
     const cpuList = cpus();
@@ -145,7 +156,7 @@ async function main(): Promise<void> {
       ...report,
     };
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
-    const measured = [...(auth ? [auth.login, auth.whoami] : []), ...(send ? [send.sequential, send.rooms, send.shared_room] : [])];
+    const measured = [...(auth ? [auth.login, auth.whoami] : []), ...(send ? [send.sequential, send.rooms, send.shared_room] : []), ...(send100 ? [send100] : [])];
     if (failures(...measured) > 0) {
       log('some requests failed (see non_2xx / errors)');
       process.exitCode = 1;
