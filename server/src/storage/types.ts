@@ -347,6 +347,46 @@ export interface FiltersStore {
   getFilter(userId: UserId, filterId: number): Promise<string | null>;
 }
 
+/** One account data entry (spec "Client Config"): global (roomId null) or of one room. */
+export interface AccountDataEntry {
+  readonly roomId: RoomId | null;
+  readonly type: string;
+  readonly content: Record<string, unknown>;
+  /** Its position in the account data stream (the last write to it). */
+  readonly streamId: number;
+}
+
+/**
+ * Account data per user: one entry per (room or global, type), each write at the next position of the
+ * account data stream. `upTo` bounds reads to positions a sync token can name.
+ */
+export interface AccountDataStore {
+  /** Sets an entry's content; returns its new stream position. */
+  put(userId: UserId, roomId: RoomId | null, type: string, content: Record<string, unknown>): Promise<number>;
+  /**
+   * Reads and rewrites one entry atomically: `change` gets the current content (null: unset) and returns
+   * the new content, or null to leave it as it is. Returns the new position and content, or null if unchanged.
+   */
+  update(
+    userId: UserId,
+    roomId: RoomId | null,
+    type: string,
+    change: (current: Record<string, unknown> | null) => Record<string, unknown> | null,
+  ): Promise<{ streamId: number; content: Record<string, unknown> } | null>;
+  get(userId: UserId, roomId: RoomId | null, type: string): Promise<Record<string, unknown> | null>;
+  /** The user's global entries at positions up to `upTo`. */
+  globalEntries(userId: UserId, upTo: number): Promise<AccountDataEntry[]>;
+  /** The user's entries of these rooms at positions up to `upTo`. */
+  roomEntries(userId: UserId, roomIds: readonly RoomId[], upTo: number): Promise<AccountDataEntry[]>;
+  /** The user's entries (global and room) written at positions after `after`, up to `upTo`. */
+  changedSince(userId: UserId, after: number, upTo: number): Promise<AccountDataEntry[]>;
+  /** The position of the user's last write (0: none). */
+  lastStreamIdOf(userId: UserId): Promise<number>;
+  /** The stream's position: the last position given out. */
+  maxStreamId(): Promise<number>;
+}
+
+
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -356,6 +396,7 @@ export interface Storage {
   readonly sessions: SessionsStore;
   readonly registrationTokens: RegistrationTokensStore;
   readonly uia: UiaStore;
+  readonly accountData: AccountDataStore;
   /** Waits for queued writes, then closes. */
   close(): Promise<void>;
 }

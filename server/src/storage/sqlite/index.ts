@@ -1,5 +1,6 @@
 /** The SQLite backend: opens, migrates and wires the per-domain stores over one connection and write queue. */
 import type { Storage } from '../types.js';
+import { createSqliteAccountDataStore } from './account-data.js';
 import { createDeviceOps } from './device-ops.js';
 import { createSqliteDevicesStore } from './devices.js';
 import { migrate } from './migrate.js';
@@ -34,6 +35,7 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     sessions: createSqliteSessionsStore(db, writes, ops),
     registrationTokens: createSqliteRegistrationTokensStore(db, writes),
     uia: createSqliteUiaStore(db, writes),
+    accountData: createSqliteAccountDataStore(db, writes),
     close: async () => {
       await writes.drain();
       db.close();
