@@ -387,6 +387,82 @@ export interface AccountDataStore {
 }
 
 
+/**
+ * A relationship from a stored event (the child) to its parent (spec "Forming relationships between
+ * events"): a well-formed `m.relates_to`, kept until the child is redacted.
+ */
+export interface RelationRecord {
+  readonly eventId: EventId;
+  readonly relatesTo: EventId;
+  readonly relType: string;
+  readonly roomId: RoomId;
+  readonly sender: UserId;
+  /** The child's event type. */
+  readonly type: string;
+  /** m.annotation's `key`. */
+  readonly key: string | null;
+  readonly depth: number;
+  readonly streamOrdering: number;
+  readonly originServerTs: number;
+}
+
+/**
+ * Children of an event in one room, in topological (depth, stream_ordering) order. Bounds read as
+ * pagination tokens do (the position just after an event): backwards, events at or before `from` and
+ * after `to`; forwards, events after `from` and at or before `to`.
+ */
+export interface RelationsQuery {
+  readonly roomId: RoomId;
+  readonly parentId: EventId;
+  readonly relType?: string | undefined;
+  readonly eventType?: string | undefined;
+  /** 1: direct children; n: up to n levels down, each level passing relType/eventType. */
+  readonly maxDepth: number;
+  readonly from: TimelinePosition | null;
+  readonly to: TimelinePosition | null;
+  readonly direction: 'b' | 'f';
+  readonly limit: number;
+}
+
+/** A thread (spec "Threading"): its root, its newest m.thread child and how many there are. */
+export interface ThreadRecord {
+  readonly roomId: RoomId;
+  readonly threadId: EventId;
+  readonly latestEventId: EventId;
+  readonly latestStreamOrdering: number;
+  readonly count: number;
+}
+
+export interface ThreadsQuery {
+  readonly roomId: RoomId;
+  /** Threads whose latest activity is before this stream ordering (paging); null: from the newest. */
+  readonly before: number | null;
+  /** Only threads this user participated in (sent the root or an m.thread child). */
+  readonly participant: UserId | null;
+  readonly limit: number;
+}
+
+/** What bundled aggregations of a page of events are built from. */
+export interface BundleRows {
+  /** The m.replace and m.reference children of the events. */
+  readonly children: readonly RelationRecord[];
+  /** The threads rooted at the events. */
+  readonly threads: readonly ThreadRecord[];
+  /** Thread roots among them the user sent an m.thread child to. */
+  readonly participated: ReadonlySet<EventId>;
+}
+
+export interface RelationsStore {
+  getRelation(eventId: EventId): Promise<RelationRecord | null>;
+  relations(query: RelationsQuery): Promise<RelationRecord[]>;
+  /** Rows for the bundled aggregations of these events (a few queries for the whole page). */
+  bundleRows(parents: readonly { readonly eventId: EventId; readonly roomId: RoomId }[], userId: UserId | null): Promise<BundleRows>;
+  /** A thread's newest child and count leaving out some senders (ignored users); null if none is left. */
+  threadExcluding(roomId: RoomId, threadId: EventId, excluded: readonly UserId[]): Promise<{ latestEventId: EventId; count: number } | null>;
+  /** A room's threads, most recently active first. */
+  threads(query: ThreadsQuery): Promise<ThreadRecord[]>;
+}
+
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -396,6 +472,7 @@ export interface Storage {
   readonly sessions: SessionsStore;
   readonly registrationTokens: RegistrationTokensStore;
   readonly uia: UiaStore;
+  readonly relations: RelationsStore;
   readonly accountData: AccountDataStore;
   /** Waits for queued writes, then closes. */
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
 import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
+import { createRelationsIndexer, createSqliteRelationsStore } from './relations.js';
 import { createSqliteRoomsStore, type EventIndexer } from './rooms.js';
 import { createSqliteSessionsStore } from './sessions.js';
 import { createSqliteUiaStore } from './uia.js';
@@ -25,6 +26,7 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   const ops = createDeviceOps(db);
   // Derived tables written in the same transaction as each new event (see EventIndexer).
   const indexers: EventIndexer[] = [];
+  indexers.push(createRelationsIndexer(db));
   return {
     db,
     rooms: createSqliteRoomsStore(db, writes, indexers),
@@ -35,6 +37,7 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     sessions: createSqliteSessionsStore(db, writes, ops),
     registrationTokens: createSqliteRegistrationTokensStore(db, writes),
     uia: createSqliteUiaStore(db, writes),
+    relations: createSqliteRelationsStore(db),
     accountData: createSqliteAccountDataStore(db, writes),
     close: async () => {
       await writes.drain();
