@@ -192,7 +192,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       visibility: historyVisibility,
       notifier,
     }),
-    pushRules: createPushRulesService(),
+    pushRules: createPushRulesService({ store: storage.pushRules }),
     roomCreate: createRoomCreateService({
       events: roomEvents,
       membership,

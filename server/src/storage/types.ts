@@ -4,6 +4,7 @@
  */
 import type { DeviceId, EventId, RoomId, UserId } from '../core/ids.js';
 import type { Membership, RoomEvent, StateKey } from '../rooms/pdu.js';
+import type { PushAction, PushCondition, PushRuleKind } from '../rooms/push-evaluator.js';
 
 export interface UserRecord {
   readonly userId: UserId;
@@ -463,6 +464,174 @@ export interface RelationsStore {
   threads(query: ThreadsQuery): Promise<ThreadRecord[]>;
 }
 
+/** A user-defined push rule as stored (spec "Push Rules"; rooms/push-evaluator.ts PushRule is its wire form). */
+export interface StoredPushRule {
+  readonly kind: PushRuleKind;
+  readonly ruleId: string;
+  /** override/underride rules; null for the other kinds. */
+  readonly conditions: readonly PushCondition[] | null;
+  /** content rules; null for the other kinds. */
+  readonly pattern: string | null;
+  readonly actions: readonly PushAction[];
+  readonly enabled: boolean;
+}
+
+/** A user's change to one server-default push rule: null fields are as the server default has them. */
+export interface PushRuleDefaultChange {
+  readonly kind: PushRuleKind;
+  readonly ruleId: string;
+  readonly enabled: boolean | null;
+  readonly actions: readonly PushAction[] | null;
+}
+
+export interface UserPushRules {
+  /** Grouped by kind, each kind most important first. */
+  readonly rules: readonly StoredPushRule[];
+  readonly defaults: readonly PushRuleDefaultChange[];
+}
+
+/** Where PUT places a rule among the user's rules of its kind (pushrules.yaml `before` / `after`). */
+export interface PushRulePlacement {
+  /** Make the rule the next more important than this one (wins over `after`). */
+  readonly before?: string | undefined;
+  /** Make the rule the next less important than this one. */
+  readonly after?: string | undefined;
+}
+
+export interface PushRulesStore {
+  getPushRules(userId: UserId): Promise<UserPushRules>;
+  /**
+   * Adds or replaces a user-defined rule. A new rule is enabled; a replaced one keeps its enabled flag.
+   * Without a placement a replaced rule keeps its place and a new one becomes the kind's most important.
+   * Returns false, writing nothing, when the `before`/`after` rule is not one of the user's rules of that kind.
+   */
+  putPushRule(userId: UserId, rule: Omit<StoredPushRule, 'enabled'>, placement: PushRulePlacement): Promise<boolean>;
+  /** False when the user has no such rule. */
+  deletePushRule(userId: UserId, kind: PushRuleKind, ruleId: string): Promise<boolean>;
+  /** Of a user-defined rule; false when the user has no such rule. */
+  setPushRuleEnabled(userId: UserId, kind: PushRuleKind, ruleId: string, enabled: boolean): Promise<boolean>;
+  /** Of a user-defined rule; false when the user has no such rule. */
+  setPushRuleActions(userId: UserId, kind: PushRuleKind, ruleId: string, actions: readonly PushAction[]): Promise<boolean>;
+  /** Records a change to a server-default rule; fields left undefined keep their earlier change. */
+  changeDefaultPushRule(
+    userId: UserId,
+    kind: PushRuleKind,
+    ruleId: string,
+    change: { readonly enabled?: boolean; readonly actions?: readonly PushAction[] },
+  ): Promise<void>;
+}
+
+/** The keys server-side search covers (spec "Server Side Search", room_events). */
+export type SearchKey = 'content.body' | 'content.name' | 'content.topic';
+
+/** Where a page of search hits ends: the next page continues strictly after it in the query's order. */
+export interface SearchCursor {
+  readonly rank: number;
+  readonly streamOrdering: number;
+}
+
+/**
+ * A full-text query over indexed events. `term` is the user's text as typed: the backend turns it into
+ * its own query syntax (words as prefixes, "quoted phrases", `OR`, `-excluded`), so no term can make
+ * the query fail. The list filters are exact (type wildcards are the caller's to apply afterwards).
+ */
+export interface EventSearchQuery {
+  readonly term: string;
+  readonly keys: readonly SearchKey[];
+  readonly roomIds: readonly RoomId[];
+  readonly types?: readonly string[] | undefined;
+  readonly notTypes?: readonly string[] | undefined;
+  readonly senders?: readonly string[] | undefined;
+  readonly notSenders?: readonly string[] | undefined;
+  /** `rank`: most relevant first (ties newest first); `recent`: newest (stream order) first. */
+  readonly order: 'rank' | 'recent';
+  readonly after: SearchCursor | null;
+  readonly limit: number;
+}
+
+export interface SearchHit {
+  readonly eventId: EventId;
+  readonly roomId: RoomId;
+  readonly streamOrdering: number;
+  /** Relevance: higher is closer. */
+  readonly rank: number;
+}
+
+/**
+ * The search index, written with each persisted event (m.room.message body, m.room.name name,
+ * m.room.topic topic) and cleared of redacted events.
+ */
+export interface SearchStore {
+  searchEvents(query: EventSearchQuery): Promise<SearchHit[]>;
+  /** How many indexed events match (every page together). */
+  countEvents(query: Omit<EventSearchQuery, 'order' | 'after' | 'limit'>): Promise<number>;
+}
+
+/** A user the user directory may show (spec user_directory/search). */
+export interface DirectoryCandidate {
+  readonly userId: UserId;
+  readonly displayName: string | null;
+  readonly avatarUrl: string | null;
+}
+
+export interface UserDirectoryStore {
+  /**
+   * Users visible to `requester` (sharing a joined room with them, or joined to a room whose join rule
+   * is public or whose history is world_readable), not deactivated, whose user ID or display name
+   * contains every one of `words` (case- and accent-insensitively), at most `max` of them. A superset
+   * of the word-prefix matches: the caller ranks and checks word boundaries.
+   */
+  candidates(requester: UserId, words: readonly string[], max: number): Promise<DirectoryCandidate[]>;
+}
+
+export type ReportKind = 'event' | 'room' | 'user';
+
+/** A report of content (spec "Reporting Content"), kept for the admin API. */
+export interface ContentReport {
+  readonly id: number;
+  readonly kind: ReportKind;
+  readonly reporter: UserId;
+  readonly receivedTs: number;
+  readonly reason: string | null;
+  /** Event reports (before spec v1.18): -100 (most offensive) to 0. */
+  readonly score: number | null;
+  /** The room reported, or the room of the event reported. */
+  readonly roomId: RoomId | null;
+  readonly eventId: EventId | null;
+  readonly targetUserId: UserId | null;
+}
+
+export type NewContentReport = Omit<ContentReport, 'id'>;
+
+export interface ReportsQuery {
+  readonly kind?: ReportKind | undefined;
+  readonly roomId?: RoomId | undefined;
+  readonly reporter?: UserId | undefined;
+  /** Reports with an ID below this (paging); null: from the newest. */
+  readonly before: number | null;
+  readonly limit: number;
+}
+
+export interface ReportsStore {
+  /** Stores a report; returns its ID. */
+  add(report: NewContentReport): Promise<number>;
+  get(id: number): Promise<ContentReport | null>;
+  /** Newest first. */
+  list(query: ReportsQuery): Promise<ContentReport[]>;
+  /** How many reports match the query's filters (kind, roomId, reporter). */
+  count(query: Omit<ReportsQuery, 'before' | 'limit'>): Promise<number>;
+  /** Returns false when there was none. */
+  delete(id: number): Promise<boolean>;
+}
+
+/** OpenID tokens (spec client-server "OpenID"): only their SHA-256 is stored. */
+export interface OpenIdTokensStore {
+  /** Stores a token; tokens expired at `now` are deleted on the way. */
+  add(tokenHash: Buffer, userId: UserId, expiresTs: number, now: number): Promise<void>;
+  /** The owner of a token that hasn't expired at `now`. */
+  lookup(tokenHash: Buffer, now: number): Promise<UserId | null>;
+}
+
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -474,6 +643,7 @@ export interface Storage {
   readonly uia: UiaStore;
   readonly relations: RelationsStore;
   readonly accountData: AccountDataStore;
+  readonly pushRules: PushRulesStore;
   /** Waits for queued writes, then closes. */
   close(): Promise<void>;
 }

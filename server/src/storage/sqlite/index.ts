@@ -7,6 +7,7 @@ import { migrate } from './migrate.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
 import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
+import { createSqlitePushRulesStore } from './push-rules.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
 import { createRelationsIndexer, createSqliteRelationsStore } from './relations.js';
 import { createSqliteRoomsStore, type EventIndexer } from './rooms.js';
@@ -39,6 +40,7 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     uia: createSqliteUiaStore(db, writes),
     relations: createSqliteRelationsStore(db),
     accountData: createSqliteAccountDataStore(db, writes),
+    pushRules: createSqlitePushRulesStore(db, writes),
     close: async () => {
       await writes.drain();
       db.close();
