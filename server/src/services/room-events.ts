@@ -16,7 +16,7 @@ import { EventType, isStateEvent, membershipOf, stateKey, type RoomEvent, type S
 import { powerLevelsOf, type PowerLevels } from '../rooms/power-levels.js';
 import { roomVersionRules, type RoomVersionRules } from '../rooms/room-versions.js';
 import type { SigningKey } from '../rooms/signing.js';
-import type { EventToPersist, RoomsStore, StoredEvent, TxnScope } from '../storage/types.js';
+import type { EventToPersist, PushActionRow, RoomsStore, StoredEvent, TxnScope } from '../storage/types.js';
 import type { Notifier } from './notifier.js';
 import type { RoomLock } from './room-lock.js';
 
@@ -65,6 +65,21 @@ export interface RoomEventsDeps {
   readonly serverName: string;
   readonly signingKey: SigningKey;
   readonly log: Logger;
+  /**
+   * Runs under the room lock for each new local event sent into an existing room, before it is persisted
+   * (`room`: the state before it); the rows it returns are stored in the same transaction (push actions).
+   */
+  readonly pushActions?: ((room: LiveRoom, event: RoomEvent) => Promise<readonly PushActionRow[]>) | undefined;
+  /** Called (not awaited) once such an event is committed, with the rows stored with it (push delivery). */
+  readonly afterPersist?: ((committed: CommittedEvent) => void) | undefined;
+}
+
+/** A new local event just committed, for afterPersist. */
+export interface CommittedEvent {
+  readonly event: RoomEvent;
+  readonly streamOrdering: number;
+  readonly stateAfter: number;
+  readonly pushActions: readonly PushActionRow[];
 }
 
 export function createRoomEventsService(deps: RoomEventsDeps) {
@@ -177,7 +192,8 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
       await options.check?.(room);
       const event = await buildAuthorised(draft, room);
       const applyRedaction = await options.applyRedaction?.(room);
-      const item: EventToPersist = { event, stateBefore: room.stateGroup, txn: options.txn, applyRedaction };
+      const pushActions = deps.pushActions ? await deps.pushActions(room, event) : [];
+      const item: EventToPersist = { event, stateBefore: room.stateGroup, txn: options.txn, applyRedaction, pushActions };
       let persisted;
       try {
         [persisted] = await rooms.persistEvents({ roomId, events: [item] });
@@ -189,6 +205,7 @@ export function createRoomEventsService(deps: RoomEventsDeps) {
       if (!persisted) throw new Error('event was not persisted');
       live.set(roomId, advance(room, event, persisted.stateAfter));
       announce(event, persisted.streamOrdering);
+      deps.afterPersist?.({ event, streamOrdering: persisted.streamOrdering, stateAfter: persisted.stateAfter, pushActions });
       return { eventId: event.eventId, streamOrdering: persisted.streamOrdering };
     });
   }

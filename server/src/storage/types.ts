@@ -220,6 +220,8 @@ export interface EventToPersist {
   readonly txn?: TxnScope | undefined;
   /** For an m.room.redaction whose redaction is to be applied: the event it redacts. */
   readonly applyRedaction?: EventId | undefined;
+  /** The push actions the event's push rules gave local users (stored with it; see PushActionsStore). */
+  readonly pushActions?: readonly PushActionRow[] | undefined;
 }
 
 export interface NewRoom {
@@ -632,6 +634,91 @@ export interface OpenIdTokensStore {
   lookup(tokenHash: Buffer, now: number): Promise<UserId | null>;
 }
 
+/** One local user's push actions for a new event (spec "Push Rules": actions), stored with the event. */
+export interface PushActionRow {
+  readonly userId: UserId;
+  /** 'main' for the main timeline, else the thread root's event ID. */
+  readonly threadId: string;
+  /** The actions of the push rule that matched, as JSON values. */
+  readonly actions: readonly unknown[];
+  readonly notify: boolean;
+  readonly highlight: boolean;
+}
+
+/** Unread push actions of one (room, thread) after the user's read receipts. */
+export interface UnreadCountRow {
+  readonly roomId: RoomId;
+  readonly threadId: string;
+  readonly notifications: number;
+  readonly highlights: number;
+}
+
+export interface NotificationRecord {
+  readonly eventId: EventId;
+  readonly roomId: RoomId;
+  readonly streamOrdering: number;
+  readonly actions: readonly unknown[];
+  readonly highlight: boolean;
+  readonly ts: number;
+  /** At or before the user's read receipt (unthreaded, or of its thread). */
+  readonly read: boolean;
+}
+
+export interface NotificationsQuery {
+  /** Only rows with stream ordering below this (paging); null: from the newest. */
+  readonly before: number | null;
+  readonly limit: number;
+  readonly onlyHighlight: boolean;
+}
+
+/**
+ * Push actions written by the event persister (EventToPersist.pushActions). A user's read position in a
+ * room or thread is the furthest of their m.read and m.read.private receipts; an unthreaded receipt
+ * reads everything before it, a threaded one its thread ('main': the main timeline).
+ */
+export interface PushActionsStore {
+  /** Per (room, thread) counts of the user's unread push actions in these rooms (rows with none left out). */
+  unreadCounts(userId: UserId, roomIds: readonly RoomId[]): Promise<UnreadCountRow[]>;
+  /** Unread notifying push actions of the user across the rooms they are joined to (the push badge). */
+  badgeCount(userId: UserId): Promise<number>;
+  /** The user's push actions, newest first. */
+  notifications(userId: UserId, query: NotificationsQuery): Promise<NotificationRecord[]>;
+}
+
+export interface PusherRecord {
+  readonly id: number;
+  readonly userId: UserId;
+  /** The device that set it: deleting the device deletes the pusher. */
+  readonly deviceId: DeviceId;
+  readonly kind: string;
+  readonly appId: string;
+  readonly pushkey: string;
+  readonly appDisplayName: string;
+  readonly deviceDisplayName: string;
+  readonly profileTag: string | null;
+  readonly lang: string;
+  /** The pusher's `data`, including `url`. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** When the pushkey was set, in milliseconds. */
+  readonly pushkeyTs: number;
+}
+
+export type NewPusher = Omit<PusherRecord, 'id'>;
+
+export interface PushersStore {
+  /**
+   * Creates or replaces the user's pusher with this app ID and pushkey. Unless `append`, other users'
+   * pushers with the same app ID and pushkey are deleted (spec pusher.yaml `append`).
+   */
+  setPusher(pusher: NewPusher, append: boolean): Promise<void>;
+  /** Returns false when there was none. */
+  deletePusher(userId: UserId, appId: string, pushkey: string): Promise<boolean>;
+  pushersOf(userId: UserId): Promise<PusherRecord[]>;
+  /** The pushers of any of these users. */
+  pushersOfUsers(userIds: readonly UserId[]): Promise<PusherRecord[]>;
+  getPusher(id: number): Promise<PusherRecord | null>;
+}
+
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -641,6 +728,8 @@ export interface Storage {
   readonly sessions: SessionsStore;
   readonly registrationTokens: RegistrationTokensStore;
   readonly uia: UiaStore;
+  readonly pushActions: PushActionsStore;
+  readonly pushers: PushersStore;
   readonly relations: RelationsStore;
   readonly accountData: AccountDataStore;
   readonly pushRules: PushRulesStore;

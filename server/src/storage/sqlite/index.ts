@@ -7,6 +7,8 @@ import { migrate } from './migrate.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
 import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
+import { createSqlitePushActions } from './push-actions.js';
+import { createSqlitePushersStore } from './pushers.js';
 import { createSqlitePushRulesStore } from './push-rules.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
 import { createRelationsIndexer, createSqliteRelationsStore } from './relations.js';
@@ -27,6 +29,8 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   const ops = createDeviceOps(db);
   // Derived tables written in the same transaction as each new event (see EventIndexer).
   const indexers: EventIndexer[] = [];
+  const pushActions = createSqlitePushActions(db);
+  indexers.push(pushActions.indexer);
   indexers.push(createRelationsIndexer(db));
   return {
     db,
@@ -38,6 +42,8 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     sessions: createSqliteSessionsStore(db, writes, ops),
     registrationTokens: createSqliteRegistrationTokensStore(db, writes),
     uia: createSqliteUiaStore(db, writes),
+    pushActions: pushActions.store,
+    pushers: createSqlitePushersStore(db, writes),
     relations: createSqliteRelationsStore(db),
     accountData: createSqliteAccountDataStore(db, writes),
     pushRules: createSqlitePushRulesStore(db, writes),
