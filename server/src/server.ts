@@ -44,6 +44,8 @@ import { createFiltersService } from './services/filters.js';
 import { createSyncService } from './services/sync.js';
 import { createLegacySyncService } from './services/legacy-sync.js';
 import { createPushRulesService } from './services/push-rules.js';
+import { createAccountDataService } from './services/account-data.js';
+import { createTagsService } from './services/tags.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
 
@@ -130,6 +132,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     verifyPassword: (requester, authDict) => auth.verifyUiaPassword(requester, authDict),
   });
   const notifier = createNotifier(await storage.rooms.maxStreamOrdering());
+  const accountData = createAccountDataService({ store: storage.accountData, notifier, position: await storage.accountData.maxStreamId() });
   const roomEvents = createRoomEventsService({
     rooms: storage.rooms,
     roomLock: createRoomLock(),
@@ -142,7 +145,14 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now() });
   const historyVisibility = createHistoryVisibility({ rooms: storage.rooms });
   const roomAccess = createRoomAccess({ events: roomEvents, rooms: storage.rooms, visibility: historyVisibility });
-  const roomReadDeps = { events: roomEvents, rooms: storage.rooms, clientEvents, visibility: historyVisibility, access: roomAccess };
+  const roomReadDeps = {
+    events: roomEvents,
+    rooms: storage.rooms,
+    clientEvents,
+    visibility: historyVisibility,
+    access: roomAccess,
+    ignoredUsers: (userId: UserId) => accountData.ignoredUsers(userId),
+  };
   // displayname and avatar_url go into member events (spec "m.room.member").
   const memberProfile = async (userId: UserId) => {
     const profile = await storage.profiles.getProfile(userId);
@@ -173,11 +183,15 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     filters,
     clientEvents,
     visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
+    sources: [accountData.syncSource],
+    ignoredUsers: (userId) => accountData.ignoredUsers(userId),
     log: log.child({ svc: 'sync' }),
   });
   const roomRead = createRoomReadService(roomReadDeps);
   const roomMessages = createRoomMessagesService(roomReadDeps);
   const services: Services = {
+    accountData,
+    tags: createTagsService({ accountData, rooms: storage.rooms }),
     roomRead,
     roomMessages,
     filters,
@@ -211,6 +225,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       rooms: storage.rooms,
       serverName: config.serverName,
       memberProfile,
+      copyUserState: (userId, oldRoomId, newRoomId) => accountData.copyToUpgradedRoom(userId, oldRoomId, newRoomId),
       log: log.child({ svc: 'room-upgrade' }),
     }),
     auth,

@@ -1,6 +1,8 @@
 /** The services a surface's routes are given (built in server.ts; routes import these types only). */
 import type { ServerName } from '../core/ids.js';
 import type { AccountsService } from './accounts.js';
+import type { AccountDataService } from './account-data.js';
+import type { TagsService } from './tags.js';
 import type { AuthService } from './auth.js';
 import type { DevicesService } from './devices.js';
 import type { DirectoryService } from './directory.js';
@@ -20,6 +22,8 @@ import type { RegistrationTokensService } from './registration-tokens.js';
 export interface Services {
   readonly auth: AuthService;
   readonly accounts: AccountsService;
+  readonly accountData: AccountDataService;
+  readonly tags: TagsService;
   readonly devices: DevicesService;
   readonly profile: ProfileService;
   readonly registrationTokens: RegistrationTokensService;

@@ -5,8 +5,8 @@
  * left pages no further than their leave (Synapse).
  */
 import { forbidden, notFound } from '../core/errors.js';
-import type { EventId, RoomId } from '../core/ids.js';
-import { EventType, stateKey, type StateKey } from '../rooms/pdu.js';
+import type { EventId, RoomId, UserId } from '../core/ids.js';
+import { EventType, isStateEvent, stateKey, type StateKey } from '../rooms/pdu.js';
 import type { RoomsStore, StoredEvent, TimelinePosition } from '../storage/types.js';
 import type { ClientEvent, ClientEventsFormatter, Viewer } from './client-events.js';
 import type { HistoryVisibilityService, ViewerStanding } from './history-visibility.js';
@@ -52,7 +52,13 @@ export interface RoomMessagesDeps {
   readonly clientEvents: ClientEventsFormatter;
   readonly visibility: HistoryVisibilityService;
   readonly access: RoomAccessService;
+  /** The users a user ignores (`m.ignored_user_list`): their non-state events are left out. */
+  readonly ignoredUsers?: ((userId: UserId) => Promise<ReadonlySet<UserId>>) | undefined;
 }
+
+const NO_ONE: ReadonlySet<string> = new Set();
+/** Spec "Ignoring Users": events of ignored users are not sent, except state events (Synapse filter_events_for_client). */
+const fromIgnored = (ignored: ReadonlySet<string>, event: StoredEvent): boolean => ignored.has(event.pdu.sender) && !isStateEvent(event.pdu);
 
 /** A position in a room's timeline: just after (depth, stream) (pagination-token.ts). */
 type Point = TimelinePosition;
@@ -78,7 +84,7 @@ export function createRoomMessagesService(deps: RoomMessagesDeps) {
    * Events strictly between `from` and `to` (positions), `dir`-ordered, up to `limit` of those that pass
    * the filter and visibility. `exhausted`: storage has nothing more in that range.
    */
-  async function page(roomId: RoomId, range: { from: Point | null; to: Point | null; dir: 'b' | 'f' }, limit: number, filter: RoomEventFilter, standing: ViewerStanding, maxScans: number) {
+  async function page(roomId: RoomId, range: { from: Point | null; to: Point | null; dir: 'b' | 'f' }, limit: number, filter: RoomEventFilter, standing: ViewerStanding, maxScans: number, ignored: ReadonlySet<string> = NO_ONE) {
     const backwards = range.dir === 'b';
     const pushed = storageFilter(filter);
     const found: StoredEvent[] = [];
@@ -96,7 +102,7 @@ export function createRoomMessagesService(deps: RoomMessagesDeps) {
         to: range.to === null ? null : backwards ? range.to : { depth: range.to.depth, stream: range.to.stream + 1 },
         ...pushed,
       });
-      const matching = raw.filter((event) => eventMatches(filter, event));
+      const matching = raw.filter((event) => eventMatches(filter, event) && !fromIgnored(ignored, event));
       for (const event of await visibility.filter(standing, matching)) {
         if (found.length < limit) found.push(event);
       }
@@ -157,7 +163,8 @@ export function createRoomMessagesService(deps: RoomMessagesDeps) {
       // Nothing to return (as Synapse: no `end`): a zero limit, or a filter that matches nothing.
       if (limit === 0 || filter.types?.length === 0 || filter.senders?.length === 0 || roomExcluded(filter, roomId)) return { chunk: [], start };
 
-      const { events, boundary, more } = await page(roomId, { from, to, dir: query.dir }, limit, filter, access.standing, MAX_SCANS);
+      const ignored = deps.ignoredUsers ? await deps.ignoredUsers(requester.userId) : NO_ONE;
+      const { events, boundary, more } = await page(roomId, { from, to, dir: query.dir }, limit, filter, access.standing, MAX_SCANS, ignored);
       const response: MessagesResponse = { chunk: await clientEvents.format(events, viewerOf(requester)), start };
       if (more && boundary) response.end = backwards ? tokenBeforeEvent(boundary) : tokenAfterEvent(boundary);
       const first = events[0];
@@ -178,14 +185,15 @@ export function createRoomMessagesService(deps: RoomMessagesDeps) {
       const event = (await rooms.getEvents([eventId])).get(eventId);
       const found = event && event.roomId === roomId ? await deps.access.standingIn(roomId, requester.userId) : null;
       if (!event || !found) throw notFound('Event not found.');
-      if (!(await visibility.canSee(found.standing, event))) throw forbidden("You don't have permission to access that event.");
+      const ignored = deps.ignoredUsers ? await deps.ignoredUsers(requester.userId) : NO_ONE;
+      if (fromIgnored(ignored, event) || !(await visibility.canSee(found.standing, event))) throw forbidden("You don't have permission to access that event.");
 
       const at = pointOf(event);
       const beforeLimit = Math.floor(limit / 2);
       const afterLimit = limit - beforeLimit;
       const beforeAt: Point = { depth: at.depth, stream: at.stream - 1 };
-      const before = beforeLimit > 0 ? await page(roomId, { from: beforeAt, to: null, dir: 'b' }, beforeLimit, filter, found.standing, 1) : null;
-      const after = afterLimit > 0 ? await page(roomId, { from: at, to: null, dir: 'f' }, afterLimit, filter, found.standing, 1) : null;
+      const before = beforeLimit > 0 ? await page(roomId, { from: beforeAt, to: null, dir: 'b' }, beforeLimit, filter, found.standing, 1, ignored) : null;
+      const after = afterLimit > 0 ? await page(roomId, { from: at, to: null, dir: 'f' }, afterLimit, filter, found.standing, 1, ignored) : null;
 
       const lastShown = after?.events.at(-1) ?? event;
       const senders = [...(before?.events ?? []), event, ...(after?.events ?? [])];

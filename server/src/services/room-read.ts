@@ -5,7 +5,7 @@
  */
 import { forbidden, MatrixError, notFound } from '../core/errors.js';
 import type { EventId, RoomId, UserId } from '../core/ids.js';
-import { EventType, membershipOf, splitStateKey, stateKey, type Membership, type StateKey } from '../rooms/pdu.js';
+import { EventType, isStateEvent, membershipOf, splitStateKey, stateKey, type Membership, type StateKey } from '../rooms/pdu.js';
 import type { RoomsStore, StoredEvent } from '../storage/types.js';
 import type { ClientEvent, ClientEventsFormatter, Viewer } from './client-events.js';
 import type { HistoryVisibilityService } from './history-visibility.js';
@@ -20,6 +20,8 @@ export interface RoomReadDeps {
   readonly clientEvents: ClientEventsFormatter;
   readonly visibility: HistoryVisibilityService;
   readonly access: RoomAccessService;
+  /** The users a user ignores (`m.ignored_user_list`): their non-state events are not shown. */
+  readonly ignoredUsers?: ((userId: UserId) => Promise<ReadonlySet<UserId>>) | undefined;
 }
 
 export interface MembersQuery {
@@ -55,6 +57,8 @@ export function createRoomReadService(deps: RoomReadDeps) {
       const event = (await rooms.getEvents([eventId])).get(eventId);
       const found = event && event.roomId === roomId ? await access.standingIn(roomId, requester.userId) : null;
       if (!event || !found || !(await deps.visibility.canSee(found.standing, event))) throw notFound('Event not found.');
+      // Spec "Ignoring Users": an ignored user's non-state event is not sent (Synapse filter_events_for_client).
+      if (!isStateEvent(event.pdu) && (await deps.ignoredUsers?.(requester.userId))?.has(event.pdu.sender as UserId)) throw notFound('Event not found.');
       return clientEvents.formatOne(event, viewerOf(requester));
     },
 

@@ -23,6 +23,8 @@ export interface RoomUpgradeDeps {
   readonly serverName: ServerName;
   /** displayname/avatar_url of a local user, for their member events. */
   readonly memberProfile: (userId: UserId) => Promise<Record<string, unknown>>;
+  /** Carries a local member's per-room user data (tags, m.direct) over to the new room (Synapse `copy_user_state_on_room_upgrade`). */
+  readonly copyUserState?: ((userId: UserId, oldRoomId: RoomId, newRoomId: RoomId) => Promise<void>) | undefined;
   readonly log: Logger;
 }
 
@@ -211,6 +213,19 @@ export function createRoomUpgradeService(deps: RoomUpgradeDeps) {
     }
   }
 
+  /** Every local user joined to the old room keeps their tags and m.direct entries (failures are logged, as Synapse). */
+  async function copyUserState(oldRoomId: RoomId, newRoomId: RoomId): Promise<void> {
+    if (!deps.copyUserState) return;
+    const local = (await deps.rooms.currentMembers(oldRoomId)).filter((m) => m.membership === 'join' && m.userId.endsWith(`:${deps.serverName}`));
+    for (const { userId } of local) {
+      try {
+        await deps.copyUserState(userId, oldRoomId, newRoomId);
+      } catch (error) {
+        deps.log.warn({ err: error, userId, oldRoomId, newRoomId }, 'copying user data to the upgraded room failed');
+      }
+    }
+  }
+
   async function sendTombstone(oldRoomId: RoomId, newRoomId: RoomId, requester: Requester): Promise<EventId> {
     const sent = await events.send(
       oldRoomId,
@@ -252,6 +267,7 @@ export function createRoomUpgradeService(deps: RoomUpgradeDeps) {
       await deps.rooms.setRoomPublic(oldRoomId, false);
       await deps.rooms.setRoomPublic(newRoomId, true);
     }
+    await copyUserState(oldRoomId, newRoomId);
     if (oldPl) await updatePowerLevels(oldRoomId, newRoomId, oldPl, rules, requester.userId, creators, drafts);
     return newRoomId;
   }

@@ -6,6 +6,7 @@ import type { ServerInfo, Services } from '../../services/index.js';
 import { installAuthHook } from '../../http/auth-hook.js';
 import type { TypedApp } from '../../http/types.js';
 import { accountRoutes } from './account.js';
+import { accountDataRoutes } from './account-data.js';
 import { capabilitiesRoutes } from './capabilities.js';
 import { devicesRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
@@ -26,6 +27,7 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
     registerRoutes(scope, services);
     sessionRoutes(scope, services);
     accountRoutes(scope, services);
+    accountDataRoutes(scope, services);
     capabilitiesRoutes(scope, server);
     roomsRoutes(scope, services);
     roomReadRoutes(scope, services);
