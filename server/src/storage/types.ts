@@ -719,6 +719,101 @@ export interface PushersStore {
   getPusher(id: number): Promise<PusherRecord | null>;
 }
 
+/** The kinds of receipt stored (m.fully_read is room account data, not a receipt). */
+export type ReceiptType = 'm.read' | 'm.read.private';
+
+export interface NewReceipt {
+  readonly roomId: RoomId;
+  readonly receiptType: ReceiptType;
+  readonly userId: UserId;
+  /** '' for an unthreaded receipt, 'main', or a thread root's event ID. */
+  readonly threadId: string;
+  readonly eventId: EventId;
+  /** The stream ordering of `eventId`: receipts only move forward in it. */
+  readonly eventStreamOrdering: number;
+  readonly ts: number;
+  /** The receipt's data as clients see it (`{ts, thread_id?}`). */
+  readonly data: Record<string, unknown>;
+}
+
+export interface ReceiptRecord extends NewReceipt {
+  /** Its position in the receipts stream. */
+  readonly streamId: number;
+}
+
+/** Read receipts (spec "Receipts"), one per (room, type, user, thread), on the 'receipts' stream. */
+export interface ReceiptsStore {
+  /**
+   * Stores the receipt at the next stream position, unless the stored one for the same (room, type, user,
+   * thread) is for the same or a later event (as Synapse: receipts never move back). Returns the new
+   * position, or null when nothing changed.
+   */
+  setReceipt(receipt: NewReceipt): Promise<number | null>;
+  /** Receipts of these rooms whose stream position is in (after, upTo]. */
+  receiptsInRooms(roomIds: readonly RoomId[], after: number, upTo: number): Promise<ReceiptRecord[]>;
+  /** The stream's position, and each room's last receipt position (loaded once at startup). */
+  streamPositions(): Promise<{ readonly position: number; readonly rooms: ReadonlyMap<RoomId, number> }>;
+}
+
+export type PresenceStateName = 'online' | 'unavailable' | 'offline';
+
+export interface PresenceRecord {
+  readonly userId: UserId;
+  readonly state: PresenceStateName;
+  readonly statusMsg: string | null;
+  readonly lastActiveTs: number;
+  readonly lastUserSyncTs: number;
+  readonly currentlyActive: boolean;
+  /** Its position in the presence stream (the service allocates them). */
+  readonly streamId: number;
+}
+
+/** Users' presence as last announced (spec "Presence"). */
+export interface PresenceStore {
+  /** Inserts or replaces the user's row. */
+  setPresence(record: PresenceRecord): Promise<void>;
+  /** Every stored row (loaded once at startup; the service keeps them in memory). */
+  allPresence(): Promise<PresenceRecord[]>;
+}
+
+export interface ToDeviceMessage {
+  readonly streamId: number;
+  readonly sender: UserId;
+  readonly type: string;
+  readonly content: Record<string, unknown>;
+}
+
+/** One PUT /sendToDevice: messages to local devices (`*`: each of the user's devices). */
+export interface ToDeviceBatch {
+  readonly sender: UserId;
+  readonly senderDevice: DeviceId;
+  readonly txnId: string;
+  readonly type: string;
+  readonly messages: ReadonlyArray<{ readonly userId: UserId; readonly deviceId: DeviceId | '*'; readonly content: Record<string, unknown> }>;
+  readonly now: number;
+}
+
+export interface QueuedToDevice {
+  readonly userId: UserId;
+  readonly deviceId: DeviceId;
+  readonly streamId: number;
+}
+
+/** The send-to-device inbox (spec "Send-to-Device messaging"): messages wait until their device acknowledges them. */
+export interface ToDeviceStore {
+  /**
+   * Queues the batch for the recipients' existing devices, atomically, unless the sending device already
+   * used this transaction ID (then null). Returns what was queued, at which stream positions.
+   */
+  enqueue(batch: ToDeviceBatch): Promise<QueuedToDevice[] | null>;
+  /** Deletes the device's messages at stream positions ≤ `upTo` (the device's sync acknowledged them). */
+  acknowledge(userId: UserId, deviceId: DeviceId, upTo: number): Promise<void>;
+  /** The device's messages in (after, upTo], oldest first, at most `limit`. */
+  pending(userId: UserId, deviceId: DeviceId, after: number, upTo: number, limit: number): Promise<ToDeviceMessage[]>;
+  /** The stream's position (never reused), and each device's highest waiting message (loaded once at startup). */
+  streamPositions(): Promise<{ readonly position: number; readonly devices: ReadonlyArray<QueuedToDevice> }>;
+}
+
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -728,6 +823,9 @@ export interface Storage {
   readonly sessions: SessionsStore;
   readonly registrationTokens: RegistrationTokensStore;
   readonly uia: UiaStore;
+  readonly receipts: ReceiptsStore;
+  readonly presence: PresenceStore;
+  readonly toDevice: ToDeviceStore;
   readonly pushActions: PushActionsStore;
   readonly pushers: PushersStore;
   readonly relations: RelationsStore;

@@ -13,6 +13,9 @@ export function createDeviceOps(db: SqliteDatabase) {
   const deleteDevice = db.prepare('DELETE FROM devices WHERE user_id = ? AND device_id = ?');
   const deleteAccess = db.prepare('DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?');
   const deleteRefresh = db.prepare('DELETE FROM refresh_tokens WHERE user_id = ? AND device_id = ?');
+  // A deleted device's send-to-device inbox and transaction IDs go with it (0004-ephemeral).
+  const deleteInbox = db.prepare('DELETE FROM device_inbox WHERE user_id = ? AND device_id = ?');
+  const deleteInboxTxns = db.prepare('DELETE FROM device_inbox_txns WHERE user_id = ? AND device_id = ?');
   const upsertDevice = db.prepare(`
     INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES (@userId, @deviceId, @name, @now)
     ON CONFLICT (user_id, device_id) DO UPDATE SET display_name = coalesce(@name, display_name)`);
@@ -35,6 +38,8 @@ export function createDeviceOps(db: SqliteDatabase) {
       const deleted: DeviceId[] = [];
       for (const deviceId of deviceIds) {
         revokeTokens(userId, deviceId);
+        deleteInbox.run(userId, deviceId);
+        deleteInboxTxns.run(userId, deviceId);
         if (deleteDevice.run(userId, deviceId).changes > 0) deleted.push(deviceId);
       }
       return deleted;

@@ -7,6 +7,9 @@ import { migrate } from './migrate.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './open.js';
 import { createSqliteFiltersStore } from './filters.js';
 import { createSqliteProfilesStore } from './profiles.js';
+import { createSqlitePresenceStore } from './presence.js';
+import { createSqliteReceiptsStore } from './receipts.js';
+import { createSqliteToDeviceStore } from './to-device.js';
 import { createSqlitePushActions } from './push-actions.js';
 import { createSqlitePushersStore } from './pushers.js';
 import { createSqlitePushRulesStore } from './push-rules.js';
@@ -42,6 +45,9 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     sessions: createSqliteSessionsStore(db, writes, ops),
     registrationTokens: createSqliteRegistrationTokensStore(db, writes),
     uia: createSqliteUiaStore(db, writes),
+    receipts: createSqliteReceiptsStore(db, writes),
+    presence: createSqlitePresenceStore(db, writes),
+    toDevice: createSqliteToDeviceStore(db, writes),
     pushActions: pushActions.store,
     pushers: createSqlitePushersStore(db, writes),
     relations: createSqliteRelationsStore(db),
