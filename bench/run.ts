@@ -9,6 +9,7 @@
  *   messages  /messages dir=b pages of 50 through a 1000-message room        bench/messages.ts
  *   idle      incremental /sync with 100 idle long-pollers connected           bench/busy-room.ts
  *   send100   PUT /send latency into a 100-member room (push rules evaluated)  bench/busy-room.ts
+ *   push      push rule evaluation per event for 100 members (in process)     bench/push.ts
  * plus the server's idle RSS (read from /proc for the child process, after start-up, before any request).
  * Prints one JSON object on stdout and nothing else (progress goes to stderr), then stops the server.
  *
@@ -29,8 +30,9 @@ import { benchMessages } from './messages.js';
 import { benchSend } from './send.js';
 import { benchFanout, benchInitialSync } from './sync.js';
 import { benchIdlePollers, benchSendBigRoom } from './busy-room.js';
+import { benchPush } from './push.js';
 
-const SECTIONS = ['auth', 'send', 'fanout', 'sync', 'messages', 'idle', 'send100'] as const;
+const SECTIONS = ['auth', 'send', 'fanout', 'sync', 'messages', 'idle', 'send100', 'push'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -51,6 +53,8 @@ const { values } = parseArgs({
     'idle-pollers': { type: 'string', default: '100' },
     'idle-samples': { type: 'string', default: '300' },
     'room-members': { type: 'string', default: '100' },
+    'push-members': { type: 'string', default: '100' },
+    'push-events': { type: 'string', default: '2000' },
     /** Profiles the server's CPU (V8 sampling profiler) and writes the profile into this directory on exit. */
     'cpu-prof': { type: 'string' },
   },
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     }
     const send100 = wanted('send100') ? await benchSendBigRoom(ctx, number('room-members')) : null;
     if (send100) report.send_100_member_room = send100;
+    if (wanted('push')) report.push_rules = benchPush({ members: number('push-members'), events: number('push-events'), warmup: 200 });
     const rssAfter = await rssMiB(server.pid);
 
     const cpuList = cpus();

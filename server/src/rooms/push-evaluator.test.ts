@@ -163,6 +163,17 @@ describe('default rules', () => {
     assert.deepEqual(evaluatePushRules(set, topic, ctx({ roomMemberCount: 2 })), []);
   });
 
+  test('event types match case-insensitively, also for rules filtered by type; many types stay correct', () => {
+    assert.deepEqual(evaluatePushRules(set, message({ body: 'x' }, { type: 'M.ROOM.MESSAGE' }), ctx()), ['notify']);
+    const member: PushEvent = { type: 'M.Room.Member', content: { membership: 'invite' }, sender: '@bob:hs', state_key: ME, room_id: ROOM };
+    assert.ok(notifies(evaluatePushRules(set, member, ctx())));
+    // More event types than the per-set cache keeps: results don't change.
+    const fresh = defaults();
+    for (let i = 0; i < 100; i++) assert.deepEqual(evaluatePushRules(fresh, { type: `org.example.t${i}`, content: {}, sender: '@b:hs', room_id: ROOM }, ctx()), []);
+    assert.deepEqual(evaluatePushRules(fresh, message({ body: 'x' }), ctx()), ['notify']);
+    assert.deepEqual(evaluatePushRules(fresh, message({ body: 'x' }, { type: 'm.room.messagE' }), ctx({ roomMemberCount: 2 })), ['notify', { set_tweak: 'sound', value: 'default' }]);
+  });
+
   test('events the user sent themselves never notify', () => {
     assert.deepEqual(evaluatePushRules(set, message({ body: 'me', 'm.mentions': { user_ids: [ME] } }, { sender: ME }), ctx({ roomMemberCount: 2 })), []);
   });
@@ -332,6 +343,13 @@ describe('conditions', () => {
     const room = { kind: 'event_match', key: 'content.body', pattern: '@room' };
     assert.ok(matches(room, message({ body: 'hey @room!' })));
     assert.ok(!matches(room, message({ body: 'hey x@room' })));
+  });
+
+  test('event_match: case folding beyond ASCII', () => {
+    assert.ok(matches({ kind: 'event_match', key: 'content.topic', pattern: 'CAFÉ' }, topic('café')));
+    assert.ok(matches({ kind: 'event_match', key: 'content.topic', pattern: 'k' }, topic('\u212A'))); // KELVIN SIGN lower-cases to k
+    assert.ok(!matches({ kind: 'event_match', key: 'content.topic', pattern: 'k' }, topic('kk')));
+    assert.ok(matches({ kind: 'event_match', key: 'content.body', pattern: 'ÉCLAIR' }, message({ body: 'an éclair please' })));
   });
 
   test('event_match: regex metacharacters in patterns are literal', () => {

@@ -63,6 +63,9 @@ type Matcher = (event: PushEvent, ctx: PushContext) => boolean;
 
 interface CompiledRule {
   readonly ruleId: string;
+  /** The event type a literal `type` event_match condition requires (lower-cased), checked up front; null: any. */
+  readonly eventType: string | null;
+  /** The other conditions. */
   readonly matchers: readonly Matcher[];
   readonly actions: readonly PushAction[];
   /** A pre-v1.17 body-mention rule: skipped for events carrying `m.mentions` (MSC3952, as Synapse does). */
@@ -76,7 +79,12 @@ export interface CompiledRuleSet {
 }
 interface CompiledRuleSetImpl {
   readonly rules: readonly CompiledRule[];
+  /** Per event type (as sent), the rules whose `type` condition it passes, in order: filled as types are seen. */
+  readonly byType: Map<string, readonly CompiledRule[]>;
 }
+
+/** Event types whose rule lists a compiled set remembers (types are free-form: bounded). */
+const MAX_TYPES_PER_SET = 64;
 
 /** The `notifications` level a key needs when the power levels don't say (m.room.power_levels: `room` is 50). */
 const DEFAULT_NOTIFICATION_LEVELS: Readonly<Record<string, number>> = { room: 50 };
@@ -89,17 +97,18 @@ export function compileRuleSet(rules: PushRuleSet): CompiledRuleSet {
   for (const kind of PUSH_RULE_KINDS) {
     for (const rule of rules.global[kind] ?? []) {
       if (rule.enabled === false) continue; // "Disabled rules never match."
-      const matchers = compileRuleConditions(kind, rule);
-      if (matchers === null) continue;
+      const compiled = compileRuleConditions(kind, rule);
+      if (compiled === null) continue;
       out.push({
         ruleId: rule.rule_id,
-        matchers,
+        eventType: compiled.eventType,
+        matchers: compiled.matchers,
         actions: normaliseActions(rule.actions),
         legacyMention: LEGACY_MENTION_RULES.has(rule.rule_id),
       });
     }
   }
-  const impl: CompiledRuleSetImpl = { rules: out };
+  const impl: CompiledRuleSetImpl = { rules: out, byType: new Map() };
   return impl as unknown as CompiledRuleSet;
 }
 
@@ -110,7 +119,7 @@ export function compileRuleSet(rules: PushRuleSet): CompiledRuleSet {
 export function evaluatePushRules(rules: CompiledRuleSet, event: PushEvent, ctx: PushContext): readonly PushAction[] {
   if (event.sender === ctx.userId) return EMPTY;
   let hasMentions: boolean | undefined;
-  outer: for (const rule of (rules as unknown as CompiledRuleSetImpl).rules) {
+  outer: for (const rule of rulesForType(rules as unknown as CompiledRuleSetImpl, event.type)) {
     if (rule.legacyMention) {
       hasMentions ??= isObject(event.content) && Object.hasOwn(event.content, 'm.mentions');
       if (hasMentions) continue;
@@ -119,6 +128,16 @@ export function evaluatePushRules(rules: CompiledRuleSet, event: PushEvent, ctx:
     return rule.actions;
   }
   return EMPTY;
+}
+
+/** The rules an event of this type can match (their literal `type` condition passes), cached per type. */
+function rulesForType(set: CompiledRuleSetImpl, type: string): readonly CompiledRule[] {
+  let rules = set.byType.get(type);
+  if (rules === undefined) {
+    rules = set.rules.filter((rule) => rule.eventType === null || (typeof type === 'string' && equalsIgnoreCase(type, rule.eventType)));
+    if (set.byType.size < MAX_TYPES_PER_SET) set.byType.set(type, rules);
+  }
+  return rules;
 }
 
 /** Whether the actions send a notification (contain `notify`). */
@@ -135,28 +154,44 @@ export function compiledRuleIds(rules: CompiledRuleSet): string[] {
 
 // --- compilation ---------------------------------------------------------------------------------------------
 
-/** The rule's matchers, or null when it can never match (an unknown or malformed condition). */
-function compileRuleConditions(kind: PushRuleKind, rule: PushRule): Matcher[] | null {
+/**
+ * The rule's conditions: a literal `type` event_match taken out as `eventType` (the commonest condition,
+ * checked once per event type), the rest as matchers. Null when the rule can never match (an unknown or
+ * malformed condition).
+ */
+function compileRuleConditions(kind: PushRuleKind, rule: PushRule): { eventType: string | null; matchers: Matcher[] } | null {
   switch (kind) {
     case 'content':
       // Predefined condition: `pattern` against content.body, word-boundary substring match.
-      return typeof rule.pattern === 'string' ? [compileEventMatch(['content', 'body'], rule.pattern)] : null;
+      return typeof rule.pattern === 'string' ? { eventType: null, matchers: [compileEventMatch(['content', 'body'], rule.pattern)] } : null;
     case 'room': {
       const roomId = rule.rule_id;
-      return [(event) => event.room_id === roomId];
+      return { eventType: null, matchers: [(event) => event.room_id === roomId] };
     }
     case 'sender': {
       const sender = rule.rule_id;
-      return [(event) => event.sender === sender];
+      return { eventType: null, matchers: [(event) => event.sender === sender] };
     }
     default: {
+      let eventType: string | null = null;
       const matchers: Matcher[] = [];
       for (const condition of rule.conditions ?? []) {
+        if (
+          eventType === null &&
+          isObject(condition) &&
+          condition.kind === 'event_match' &&
+          condition.key === 'type' &&
+          typeof condition.pattern === 'string' &&
+          !/[*?]/.test(condition.pattern)
+        ) {
+          eventType = condition.pattern.toLowerCase();
+          continue;
+        }
         const matcher = compileCondition(condition);
         if (matcher === null) return null; // "Unrecognised conditions MUST NOT match any events"
         matchers.push(matcher);
       }
-      return matchers;
+      return { eventType, matchers };
     }
   }
 }
@@ -228,7 +263,7 @@ function compileEventMatch(path: readonly string[], pattern: string): Matcher {
   if (!wildcard) {
     return (event) => {
       const value = lookup(event, path);
-      return typeof value === 'string' && (value === pattern || value.toLowerCase() === glob);
+      return typeof value === 'string' && equalsIgnoreCase(value, glob);
     };
   }
   return (event) => {
@@ -283,6 +318,22 @@ function isSimpleValue(value: unknown): value is string | number | boolean | nul
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether `value` lower-cased equals `lower` (already lower-cased), without allocating for ASCII values. */
+function equalsIgnoreCase(value: string, lower: string): boolean {
+  if (value.length === lower.length) {
+    for (let i = 0; i < value.length; i++) {
+      let c = value.charCodeAt(i);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c === lower.charCodeAt(i)) continue;
+      return c >= 128 ? value.toLowerCase() === lower : false;
+    }
+    return true;
+  }
+  // Lower-casing can change the length only outside ASCII.
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 128) return value.toLowerCase() === lower;
+  return false;
 }
 
 /** A word character per the spec's word boundary definition: `[A-Za-z0-9_]`. */
@@ -349,7 +400,11 @@ function compileWordGlob(glob: string): (text: string) => boolean {
     set[j] = 1;
     while (j < m && chars[j] === 42) set[++j] = 1;
   };
+  // Prefilter: every literal run of the pattern must occur somewhere (a native substring search), which
+  // settles almost every non-matching value without running the automaton.
+  const literals = glob.split(/[*?]+/).filter((literal) => literal.length > 0);
   return (text) => {
+    for (const literal of literals) if (!text.includes(literal)) return false;
     let active = new Uint8Array(m + 1);
     let next = new Uint8Array(m + 1);
     for (let i = 0; ; i++) {
