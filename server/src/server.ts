@@ -28,6 +28,10 @@ import { createTokenIssuer } from './services/token-issuer.js';
 import { createUiaService } from './services/uia.js';
 import { availableRoomVersions } from './rooms/room-versions.js';
 import { createClientEventsFormatter } from './services/client-events.js';
+import { createBundledAggregations } from './services/bundled-aggregations.js';
+import { createRelationsService } from './services/relations.js';
+import { createThreadsService } from './services/threads.js';
+import { createSpaceHierarchyService } from './services/space-hierarchy.js';
 import { createDirectoryService } from './services/directory.js';
 import { createMembershipService } from './services/membership.js';
 import { createNotifier } from './services/notifier.js';
@@ -142,7 +146,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     signingKey,
     log: log.child({ svc: 'rooms' }),
   });
-  const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now() });
+  // Bundled aggregations (relations, threads, edits) go into every event served to clients.
+  const aggregations = createBundledAggregations({ relations: storage.relations, rooms: storage.rooms });
+  const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now(), aggregations });
   const historyVisibility = createHistoryVisibility({ rooms: storage.rooms });
   const roomAccess = createRoomAccess({ events: roomEvents, rooms: storage.rooms, visibility: historyVisibility });
   const roomReadDeps = {
@@ -194,6 +200,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     tags: createTagsService({ accountData, rooms: storage.rooms }),
     roomRead,
     roomMessages,
+    relations: createRelationsService({ ...roomReadDeps, relations: storage.relations }),
+    threads: createThreadsService({ ...roomReadDeps, relations: storage.relations }),
+    spaceHierarchy: createSpaceHierarchyService({ events: roomEvents, rooms: storage.rooms, clock }),
     filters,
     sync,
     legacySync: createLegacySyncService({

@@ -2,12 +2,15 @@
  * Serialises stored events for clients: the ClientEvent format (spec client-server-api "Room Events",
  * "Redactions"; v1.19): no PDU internals, `unsigned` with age, transaction_id for the sending device,
  * prev_content/replaces_state for state events, and redacted events stripped with `redacted_because`.
+ * Bundled aggregations (spec "Aggregations of child events") go under `unsigned.m.relations` of every
+ * event served this way, on every endpoint (bundled-aggregations.ts decides what is bundled).
  */
 import type { DeviceId, EventId, UserId } from '../core/ids.js';
 import { EventType, stateKey, type Pdu } from '../rooms/pdu.js';
 import { redactPdu } from '../rooms/redaction.js';
 import { roomVersionRules } from '../rooms/room-versions.js';
 import type { RoomsStore, StoredEvent } from '../storage/types.js';
+import type { Bundle, BundledAggregations } from './bundled-aggregations.js';
 
 export type ClientEvent = Record<string, unknown>;
 
@@ -21,11 +24,20 @@ export interface FormatOptions {
   readonly omitRoomId?: boolean;
   /** unsigned.prev_content / replaces_state for state events (default true; sync's state section skips it). */
   readonly prevContent?: boolean;
+  /** Bundled aggregations in unsigned.m.relations (default true). */
+  readonly bundleAggregations?: boolean;
+  /**
+   * Events by these senders are served redacted (GET /threads: "If the thread root event was sent by an
+   * ignored user, the event is returned redacted").
+   */
+  readonly redactSenders?: ReadonlySet<string>;
 }
 
 export interface ClientEventsDeps {
   readonly rooms: Pick<RoomsStore, 'getEvents' | 'getStateGroup' | 'getRoom'>;
   readonly now: () => number;
+  /** Bundled aggregations; none when not given. */
+  readonly aggregations?: Pick<BundledAggregations, 'forEvents'> | undefined;
 }
 
 export function createClientEventsFormatter(deps: ClientEventsDeps) {
@@ -44,7 +56,8 @@ export function createClientEventsFormatter(deps: ClientEventsDeps) {
 
   async function base(event: StoredEvent, viewer: Viewer | null, options: FormatOptions, now: number): Promise<ClientEvent> {
     const rules = await rulesFor(event.roomId);
-    const pdu: Pdu = event.redactedBy ? redactPdu(event.pdu, rules) : event.pdu;
+    const redacted = event.redactedBy !== null || options.redactSenders?.has(event.pdu.sender) === true;
+    const pdu: Pdu = redacted ? redactPdu(event.pdu, rules) : event.pdu;
     const out: ClientEvent = {
       type: pdu.type,
       content: pdu.content,
@@ -67,8 +80,46 @@ export function createClientEventsFormatter(deps: ClientEventsDeps) {
     return out;
   }
 
+  /** Adds unsigned.m.relations to the formatted events that have aggregations. */
+  async function bundle(events: readonly StoredEvent[], formatted: ClientEvent[], viewer: Viewer | null, options: FormatOptions, threads: boolean): Promise<void> {
+    const aggregations = deps.aggregations;
+    if (!aggregations) return;
+    // Events served redacted for redactSenders keep theirs (GET /threads: every root has its summary).
+    const bundles = await aggregations.forEvents(events, viewer?.userId ?? null, { threads });
+    if (bundles.size === 0) return;
+    const entries = [...bundles.entries()];
+    // The replacements are formatted as normal, without aggregations of their own; a thread's latest
+    // event in the same form as the event itself, with its own (edit) aggregations (spec).
+    const replacements = entries.flatMap(([, b]) => (b.replace ? [b.replace] : []));
+    const latest = entries.flatMap(([, b]) => (b.thread ? [b.thread.latest] : []));
+    const formattedReplacements = await formatEvents(replacements, viewer, { ...options, bundleAggregations: false }, false);
+    const formattedLatest = await formatEvents(latest, viewer, options, false);
+    const replacementOf = new Map(replacements.map((event, i) => [event.eventId, formattedReplacements[i]]));
+    const latestOf = new Map(latest.map((event, i) => [event.eventId, formattedLatest[i]]));
+    events.forEach((event, i) => {
+      const found: Bundle | undefined = bundles.get(event.eventId);
+      const out = formatted[i];
+      if (!found || !out) return;
+      const relations: Record<string, unknown> = {};
+      if (found.replace) relations['m.replace'] = replacementOf.get(found.replace.eventId);
+      if (found.thread) {
+        relations['m.thread'] = {
+          latest_event: latestOf.get(found.thread.latest.eventId),
+          count: found.thread.count,
+          current_user_participated: found.thread.participated,
+        };
+      }
+      if (found.references) relations['m.reference'] = { chunk: found.references.map((eventId) => ({ event_id: eventId })) };
+      (out.unsigned as Record<string, unknown>)['m.relations'] = relations;
+    });
+  }
+
   /** Formats events in order; state events get prev_content, redacted ones their redaction. */
   async function format(events: readonly StoredEvent[], viewer: Viewer | null, options: FormatOptions = {}): Promise<ClientEvent[]> {
+    return formatEvents(events, viewer, options, true);
+  }
+
+  async function formatEvents(events: readonly StoredEvent[], viewer: Viewer | null, options: FormatOptions, threads: boolean): Promise<ClientEvent[]> {
     const now = deps.now();
     const formatted: ClientEvent[] = [];
     for (const event of events) {
@@ -92,6 +143,7 @@ export function createClientEventsFormatter(deps: ClientEventsDeps) {
       }
       formatted.push(out);
     }
+    if (options.bundleAggregations !== false && events.length > 0) await bundle(events, formatted, viewer, options, threads);
     return formatted;
   }
 

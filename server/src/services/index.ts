@@ -16,6 +16,9 @@ import type { RoomMessagesService } from './room-messages.js';
 import type { RoomReadService } from './room-read.js';
 import type { RoomSendService } from './room-send.js';
 import type { RoomUpgradeService } from './room-upgrade.js';
+import type { RelationsService } from './relations.js';
+import type { ThreadsService } from './threads.js';
+import type { SpaceHierarchyService } from './space-hierarchy.js';
 import type { ProfileService } from './profile.js';
 import type { RegistrationTokensService } from './registration-tokens.js';
 
@@ -34,6 +37,9 @@ export interface Services {
   readonly membership: MembershipService;
   readonly directory: DirectoryService;
   readonly roomUpgrade: RoomUpgradeService;
+  readonly relations: RelationsService;
+  readonly threads: ThreadsService;
+  readonly spaceHierarchy: SpaceHierarchyService;
   readonly filters: FiltersService;
   readonly sync: SyncService;
   readonly legacySync: LegacySyncService;

@@ -14,6 +14,8 @@ import { membershipRoutes } from './membership.js';
 import { roomsRoutes } from './rooms.js';
 import { roomReadRoutes, roomReadRoutesV1 } from './room-read.js';
 import { roomUpgradeRoutes } from './room-upgrade.js';
+import { relationsRoutesV1 } from './relations.js';
+import { hierarchyRoutesV1 } from './hierarchy.js';
 import { syncRoutes } from './sync.js';
 import { legacySyncRoutes } from './legacy-sync.js';
 import { pushRulesRoutes } from './push-rules.js';
@@ -47,6 +49,8 @@ export async function clientApi(app: TypedApp, services: Services, server: Serve
       installAuthHook(scope, services.auth);
       registerRoutesV1(scope, services);
       roomReadRoutesV1(scope, services);
+      relationsRoutesV1(scope, services);
+      hierarchyRoutesV1(scope, services);
     },
     { prefix: '/_matrix/client/v1' },
   );
