@@ -6,7 +6,7 @@
  * its thread (spec "Aggregations of child events": a redacted child breaks the relationship).
  */
 import type { EventId, RoomId, UserId } from '../../core/ids.js';
-import { relationOf, RelType } from '../../rooms/relations.js';
+import type { Relation } from '../../rooms/relations.js';
 import type { BundleRows, RelationRecord, RelationsQuery, RelationsStore, ThreadRecord, ThreadsQuery } from '../types.js';
 import type { SqliteDatabase } from './open.js';
 import type { EventIndexer } from './rooms.js';
@@ -55,8 +55,23 @@ const toThread = (row: ThreadRow): ThreadRecord => ({
   count: row.count,
 });
 
+const RelType = { Replace: 'm.replace', Thread: 'm.thread', Annotation: 'm.annotation', Reference: 'm.reference' } as const;
+
 /** The relation types bundled from event_relations rows (m.thread comes from the threads table). */
 const BUNDLED_ROW_TYPES = [RelType.Replace, RelType.Reference];
+
+/**
+ * rooms/relations.ts `relationOf`, restated here because storage may import only types from rooms/
+ * (dependency-cruiser); relations.test.ts checks the two agree on every shape.
+ */
+export function parseRelatesTo(content: Readonly<Record<string, unknown>> | undefined): Relation | null {
+  const relatesTo = content?.['m.relates_to'];
+  if (typeof relatesTo !== 'object' || relatesTo === null || Array.isArray(relatesTo)) return null;
+  const { rel_type: relType, event_id: eventId, key } = relatesTo as Record<string, unknown>;
+  if (typeof relType !== 'string' || relType === '' || relType.length > 255) return null;
+  if (typeof eventId !== 'string' || !eventId.startsWith('$') || eventId.length > 255) return null;
+  return { relType, eventId: eventId as EventId, key: relType === RelType.Annotation && typeof key === 'string' ? key : null };
+}
 
 /** The EventIndexer that keeps event_relations and threads (registered in sqlite/index.ts). */
 export function createRelationsIndexer(db: SqliteDatabase): EventIndexer {
@@ -97,7 +112,7 @@ export function createRelationsIndexer(db: SqliteDatabase): EventIndexer {
   return (item, streamOrdering, roomId) => {
     if (item.applyRedaction) unindex(item.applyRedaction);
     const pdu = item.event.pdu;
-    const relation = relationOf(pdu.content);
+    const relation = parseRelatesTo(pdu.content);
     if (!relation) return;
     const target = q.roomOf.get(relation.eventId) as { room_id: string } | undefined;
     if (target && target.room_id !== roomId) return;
