@@ -48,10 +48,26 @@ import { createFiltersService } from './services/filters.js';
 import { createSyncService } from './services/sync.js';
 import { createLegacySyncService } from './services/legacy-sync.js';
 import { createPushRulesService } from './services/push-rules.js';
-import { createAccountDataService } from './services/account-data.js';
+import { createPresenceService } from './services/presence.js';
+import { createReceiptsService } from './services/receipts.js';
+import { createToDeviceService } from './services/to-device.js';
+import { createTypingService } from './services/typing.js';
+import { createAccountDataService, PUSH_RULES } from './services/account-data.js';
 import { createTagsService } from './services/tags.js';
+import { createReadMarkersService } from './services/read-markers.js';
+import { createPushActionsService } from './services/push-actions.js';
+import { createPushDelivery } from './services/push-delivery.js';
+import { createPushersService } from './services/pushers.js';
+import { createNotificationsService } from './services/notifications.js';
+import { createUnreadCounts } from './services/unread-counts.js';
+import { evaluatePushRules, highlights, notifies } from './rooms/push-evaluator.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
+import { createSearchService } from './services/search.js';
+import { createUserDirectoryService } from './services/user-directory.js';
+import { createReportsService } from './services/reports.js';
+import { createOpenIdService } from './services/openid.js';
+import { federationOpenIdRoutes } from './api/federation/openid.js';
 
 export const HEARTH_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -136,7 +152,38 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     verifyPassword: (requester, authDict) => auth.verifyUiaPassword(requester, authDict),
   });
   const notifier = createNotifier(await storage.rooms.maxStreamOrdering());
-  const accountData = createAccountDataService({ store: storage.accountData, notifier, position: await storage.accountData.maxStreamId() });
+  const accountData = createAccountDataService({
+    store: storage.accountData,
+    notifier,
+    position: await storage.accountData.maxStreamId(),
+    // Spec "Push Rules: Events": clients read the ruleset from m.push_rules account data (initial syncs get the computed one).
+    computedDefaults: { [PUSH_RULES]: async (userId) => ({ ...(await pushRules.ruleset(userId)) }) },
+  });
+  const pushRules = createPushRulesService({
+    store: storage.pushRules,
+    publish: (userId, content) => accountData.putInternal(userId, PUSH_RULES, content),
+  });
+  // Push: actions computed on the send path (stored with each event), gateways notified after the commit.
+  const pushDelivery = createPushDelivery({
+    rooms: storage.rooms,
+    pushers: storage.pushers,
+    pushActions: storage.pushActions,
+    clock,
+    log: log.child({ svc: 'push' }),
+  });
+  const pushActions = createPushActionsService({
+    rooms: storage.rooms,
+    rules: {
+      // `services` is built below; events are only sent once it is.
+      rulesetFor: (userId) => services.pushRules.rulesetFor(userId),
+      evaluate: evaluatePushRules,
+      notifies,
+      highlights,
+    },
+    isLocal: (userId) => userId.endsWith(`:${config.serverName}`),
+    ignoredUsers: (userId) => accountData.ignoredUsers(userId),
+    log: log.child({ svc: 'push' }),
+  });
   const roomEvents = createRoomEventsService({
     rooms: storage.rooms,
     roomLock: createRoomLock(),
@@ -145,6 +192,8 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     serverName: config.serverName,
     signingKey,
     log: log.child({ svc: 'rooms' }),
+    pushActions: (room, event) => pushActions.actionsFor(room, event),
+    afterPersist: (committed) => pushDelivery.eventCommitted(committed),
   });
   // Bundled aggregations (relations, threads, edits) go into every event served to clients.
   const aggregations = createBundledAggregations({ relations: storage.relations, rooms: storage.rooms });
@@ -183,14 +232,49 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     log: log.child({ svc: 'membership' }),
   });
   const filters = createFiltersService({ filters: storage.filters });
+  // Ephemeral streams: presence, typing, receipts, to-device (each a SyncSource; positions loaded once).
+  const presence = createPresenceService({
+    presence: storage.presence,
+    rooms: storage.rooms,
+    users: storage.users,
+    notifier,
+    clock,
+    serverName: config.serverName,
+    log: log.child({ svc: 'presence' }),
+    initial: await storage.presence.allPresence(),
+  });
+  const typing = createTypingService({ events: roomEvents, notifier, onActive: (userId) => presence.bumpActive(userId) });
+  const receipts = createReceiptsService({
+    receipts: storage.receipts,
+    rooms: storage.rooms,
+    events: roomEvents,
+    notifier,
+    clock,
+    roomAccountData: {
+      get: (userId, roomId, type) => accountData.getInternal(userId, roomId, type),
+      set: (userId, roomId, type, content) => accountData.setRoomAccountDataInternal(userId, roomId, type, content),
+    },
+    initial: await storage.receipts.streamPositions(),
+    onActive: (userId) => presence.bumpActive(userId),
+  });
+  const toDevice = createToDeviceService({
+    toDevice: storage.toDevice,
+    notifier,
+    clock,
+    serverName: config.serverName,
+    log: log.child({ svc: 'to-device' }),
+    initial: await storage.toDevice.streamPositions(),
+  });
   const sync = createSyncService({
     rooms: storage.rooms,
     notifier,
     filters,
     clientEvents,
     visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
-    sources: [accountData.syncSource],
+    sources: [accountData.syncSource, typing.source, receipts.source, presence.source, toDevice.source],
+    syncPresence: (userId, state) => presence.syncing(userId, state),
     ignoredUsers: (userId) => accountData.ignoredUsers(userId),
+    unreadCounts: createUnreadCounts({ pushActions: storage.pushActions }),
     log: log.child({ svc: 'sync' }),
   });
   const roomRead = createRoomReadService(roomReadDeps);
@@ -198,6 +282,11 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const services: Services = {
     accountData,
     tags: createTagsService({ accountData, rooms: storage.rooms }),
+    readMarkers: createReadMarkersService({
+      accountData,
+      rooms: storage.rooms,
+      setReceipt: (requester, roomId, receiptType, eventId) => receipts.setReceipt(requester, roomId, receiptType, eventId),
+    }),
     roomRead,
     roomMessages,
     relations: createRelationsService({ ...roomReadDeps, relations: storage.relations }),
@@ -205,6 +294,10 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     spaceHierarchy: createSpaceHierarchyService({ events: roomEvents, rooms: storage.rooms, clock }),
     filters,
     sync,
+    typing,
+    receipts,
+    presence,
+    toDevice,
     legacySync: createLegacySyncService({
       sync,
       rooms: storage.rooms,
@@ -215,7 +308,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       visibility: historyVisibility,
       notifier,
     }),
-    pushRules: createPushRulesService({ store: storage.pushRules }),
+    pushRules,
+    pushers: createPushersService({ pushers: storage.pushers, clock }),
+    notifications: createNotificationsService({ pushActions: storage.pushActions, rooms: storage.rooms, clientEvents }),
     roomCreate: createRoomCreateService({
       events: roomEvents,
       membership,
@@ -255,6 +350,26 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       onMemberProfileChange: (userId) => membership.propagateProfile(userId),
     }),
     registrationTokens: createRegistrationTokensService({ storage, clock }),
+    search: createSearchService({
+      search: storage.search,
+      rooms: storage.rooms,
+      events: roomEvents,
+      clientEvents,
+      visibility: historyVisibility,
+      access: roomAccess,
+      ignoredUsers: (userId) => accountData.ignoredUsers(userId),
+    }),
+    userDirectory: createUserDirectoryService({ store: storage.userDirectory, serverName: config.serverName }),
+    reports: createReportsService({
+      reports: storage.reports,
+      rooms: storage.rooms,
+      users: storage.users,
+      access: roomAccess,
+      visibility: historyVisibility,
+      serverName: config.serverName,
+      clock,
+    }),
+    openId: createOpenIdService({ tokens: storage.openIdTokens, users: storage.users, serverName: config.serverName, clock }),
   };
 
   publicApp = createApp({
@@ -265,6 +380,8 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
   const inFlight = trackInFlight(publicApp);
   discoveryRoutes(publicApp, server);
   await clientApi(publicApp, services, server);
+  // The federation API: only OpenID userinfo so far (no client auth hook: the token is in the query).
+  await publicApp.register(async (scope: TypedApp) => federationOpenIdRoutes(scope, services), { prefix: '/_matrix/federation/v1' });
 
   const adminApp = createApp({ logger: log.child({ listener: 'admin' }) });
   const adminInFlight = trackInFlight(adminApp);
@@ -292,6 +409,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       // A handler can outlive its connection (the client hung up): let it finish before storage closes.
       await Promise.all([inFlight.settled(CLOSE_GRACE_MS), adminInFlight.settled(CLOSE_GRACE_MS)]);
       await clientIps.close();
+      typing.close();
+      await presence.close();
+      pushDelivery.close();
       await storage.close();
     },
   };

@@ -3,6 +3,7 @@ import type { ServerName } from '../core/ids.js';
 import type { AccountsService } from './accounts.js';
 import type { AccountDataService } from './account-data.js';
 import type { TagsService } from './tags.js';
+import type { ReadMarkersService } from './read-markers.js';
 import type { AuthService } from './auth.js';
 import type { DevicesService } from './devices.js';
 import type { DirectoryService } from './directory.js';
@@ -10,6 +11,8 @@ import type { FiltersService } from './filters.js';
 import type { SyncService } from './sync.js';
 import type { LegacySyncService } from './legacy-sync.js';
 import type { PushRulesService } from './push-rules.js';
+import type { PushersService } from './pushers.js';
+import type { NotificationsService } from './notifications.js';
 import type { MembershipService } from './membership.js';
 import type { RoomCreateService } from './room-create.js';
 import type { RoomMessagesService } from './room-messages.js';
@@ -20,16 +23,29 @@ import type { RelationsService } from './relations.js';
 import type { ThreadsService } from './threads.js';
 import type { SpaceHierarchyService } from './space-hierarchy.js';
 import type { ProfileService } from './profile.js';
+import type { PresenceService } from './presence.js';
+import type { ReceiptsService } from './receipts.js';
+import type { ToDeviceService } from './to-device.js';
+import type { TypingService } from './typing.js';
 import type { RegistrationTokensService } from './registration-tokens.js';
+import type { SearchService } from './search.js';
+import type { UserDirectoryService } from './user-directory.js';
+import type { ReportsService } from './reports.js';
+import type { OpenIdService } from './openid.js';
 
 export interface Services {
   readonly auth: AuthService;
   readonly accounts: AccountsService;
   readonly accountData: AccountDataService;
   readonly tags: TagsService;
+  readonly readMarkers: ReadMarkersService;
   readonly devices: DevicesService;
   readonly profile: ProfileService;
   readonly registrationTokens: RegistrationTokensService;
+  readonly search: SearchService;
+  readonly userDirectory: UserDirectoryService;
+  readonly reports: ReportsService;
+  readonly openId: OpenIdService;
   readonly roomCreate: RoomCreateService;
   readonly roomSend: RoomSendService;
   readonly roomRead: RoomReadService;
@@ -44,6 +60,12 @@ export interface Services {
   readonly sync: SyncService;
   readonly legacySync: LegacySyncService;
   readonly pushRules: PushRulesService;
+  readonly typing: TypingService;
+  readonly receipts: ReceiptsService;
+  readonly presence: PresenceService;
+  readonly toDevice: ToDeviceService;
+  readonly pushers: PushersService;
+  readonly notifications: NotificationsService;
 }
 
 /** Facts about this server that replies mention. */

@@ -389,6 +389,90 @@ export interface AccountDataStore {
   maxStreamId(): Promise<number>;
 }
 
+/** One local user's push actions for a new event (spec "Push Rules": actions), stored with the event. */
+export interface PushActionRow {
+  readonly userId: UserId;
+  /** 'main' for the main timeline, else the thread root's event ID. */
+  readonly threadId: string;
+  /** The actions of the push rule that matched, as JSON values. */
+  readonly actions: readonly unknown[];
+  readonly notify: boolean;
+  readonly highlight: boolean;
+}
+
+/** Unread push actions of one (room, thread) after the user's read receipts. */
+export interface UnreadCountRow {
+  readonly roomId: RoomId;
+  readonly threadId: string;
+  readonly notifications: number;
+  readonly highlights: number;
+}
+
+export interface NotificationRecord {
+  readonly eventId: EventId;
+  readonly roomId: RoomId;
+  readonly streamOrdering: number;
+  readonly actions: readonly unknown[];
+  readonly highlight: boolean;
+  readonly ts: number;
+  /** At or before the user's read receipt (unthreaded, or of its thread). */
+  readonly read: boolean;
+}
+
+export interface NotificationsQuery {
+  /** Only rows with stream ordering below this (paging); null: from the newest. */
+  readonly before: number | null;
+  readonly limit: number;
+  readonly onlyHighlight: boolean;
+}
+
+/**
+ * Push actions written by the event persister (EventToPersist.pushActions). A user's read position in a
+ * room or thread is the furthest of their m.read and m.read.private receipts; an unthreaded receipt
+ * reads everything before it, a threaded one its thread ('main': the main timeline).
+ */
+export interface PushActionsStore {
+  /** Per (room, thread) counts of the user's unread push actions in these rooms (rows with none left out). */
+  unreadCounts(userId: UserId, roomIds: readonly RoomId[]): Promise<UnreadCountRow[]>;
+  /** Unread notifying push actions of the user across the rooms they are joined to (the push badge). */
+  badgeCount(userId: UserId): Promise<number>;
+  /** The user's push actions, newest first. */
+  notifications(userId: UserId, query: NotificationsQuery): Promise<NotificationRecord[]>;
+}
+
+export interface PusherRecord {
+  readonly id: number;
+  readonly userId: UserId;
+  /** The device that set it: deleting the device deletes the pusher. */
+  readonly deviceId: DeviceId;
+  readonly kind: string;
+  readonly appId: string;
+  readonly pushkey: string;
+  readonly appDisplayName: string;
+  readonly deviceDisplayName: string;
+  readonly profileTag: string | null;
+  readonly lang: string;
+  /** The pusher's `data`, including `url`. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** When the pushkey was set, in milliseconds. */
+  readonly pushkeyTs: number;
+}
+
+export type NewPusher = Omit<PusherRecord, 'id'>;
+
+export interface PushersStore {
+  /**
+   * Creates or replaces the user's pusher with this app ID and pushkey. Unless `append`, other users'
+   * pushers with the same app ID and pushkey are deleted (spec pusher.yaml `append`).
+   */
+  setPusher(pusher: NewPusher, append: boolean): Promise<void>;
+  /** Returns false when there was none. */
+  deletePusher(userId: UserId, appId: string, pushkey: string): Promise<boolean>;
+  pushersOf(userId: UserId): Promise<PusherRecord[]>;
+  /** The pushers of any of these users. */
+  pushersOfUsers(userIds: readonly UserId[]): Promise<PusherRecord[]>;
+  getPusher(id: number): Promise<PusherRecord | null>;
+}
 
 /**
  * A relationship from a stored event (the child) to its parent (spec "Forming relationships between
@@ -464,6 +548,101 @@ export interface RelationsStore {
   threadExcluding(roomId: RoomId, threadId: EventId, excluded: readonly UserId[]): Promise<{ latestEventId: EventId; count: number } | null>;
   /** A room's threads, most recently active first. */
   threads(query: ThreadsQuery): Promise<ThreadRecord[]>;
+}
+
+/** The kinds of receipt stored (m.fully_read is room account data, not a receipt). */
+export type ReceiptType = 'm.read' | 'm.read.private';
+
+export interface NewReceipt {
+  readonly roomId: RoomId;
+  readonly receiptType: ReceiptType;
+  readonly userId: UserId;
+  /** '' for an unthreaded receipt, 'main', or a thread root's event ID. */
+  readonly threadId: string;
+  readonly eventId: EventId;
+  /** The stream ordering of `eventId`: receipts only move forward in it. */
+  readonly eventStreamOrdering: number;
+  readonly ts: number;
+  /** The receipt's data as clients see it (`{ts, thread_id?}`). */
+  readonly data: Record<string, unknown>;
+}
+
+export interface ReceiptRecord extends NewReceipt {
+  /** Its position in the receipts stream. */
+  readonly streamId: number;
+}
+
+/** Read receipts (spec "Receipts"), one per (room, type, user, thread), on the 'receipts' stream. */
+export interface ReceiptsStore {
+  /**
+   * Stores the receipt at the next stream position, unless the stored one for the same (room, type, user,
+   * thread) is for the same or a later event (as Synapse: receipts never move back). Returns the new
+   * position, or null when nothing changed.
+   */
+  setReceipt(receipt: NewReceipt): Promise<number | null>;
+  /** Receipts of these rooms whose stream position is in (after, upTo]. */
+  receiptsInRooms(roomIds: readonly RoomId[], after: number, upTo: number): Promise<ReceiptRecord[]>;
+  /** The stream's position, and each room's last receipt position (loaded once at startup). */
+  streamPositions(): Promise<{ readonly position: number; readonly rooms: ReadonlyMap<RoomId, number> }>;
+}
+
+export type PresenceStateName = 'online' | 'unavailable' | 'offline';
+
+export interface PresenceRecord {
+  readonly userId: UserId;
+  readonly state: PresenceStateName;
+  readonly statusMsg: string | null;
+  readonly lastActiveTs: number;
+  readonly lastUserSyncTs: number;
+  readonly currentlyActive: boolean;
+  /** Its position in the presence stream (the service allocates them). */
+  readonly streamId: number;
+}
+
+/** Users' presence as last announced (spec "Presence"). */
+export interface PresenceStore {
+  /** Inserts or replaces the user's row. */
+  setPresence(record: PresenceRecord): Promise<void>;
+  /** Every stored row (loaded once at startup; the service keeps them in memory). */
+  allPresence(): Promise<PresenceRecord[]>;
+}
+
+export interface ToDeviceMessage {
+  readonly streamId: number;
+  readonly sender: UserId;
+  readonly type: string;
+  readonly content: Record<string, unknown>;
+}
+
+/** One PUT /sendToDevice: messages to local devices (`*`: each of the user's devices). */
+export interface ToDeviceBatch {
+  readonly sender: UserId;
+  readonly senderDevice: DeviceId;
+  readonly txnId: string;
+  readonly type: string;
+  readonly messages: ReadonlyArray<{ readonly userId: UserId; readonly deviceId: DeviceId | '*'; readonly content: Record<string, unknown> }>;
+  readonly now: number;
+}
+
+export interface QueuedToDevice {
+  readonly userId: UserId;
+  readonly deviceId: DeviceId;
+  readonly streamId: number;
+}
+
+/** The send-to-device inbox (spec "Send-to-Device messaging"): messages wait until their device acknowledges them. */
+export interface ToDeviceStore {
+  /**
+   * Queues the batch for the recipients' existing devices, atomically, unless the sending device already
+   * used this transaction ID (then null). Returns what was queued, at which stream positions.
+   */
+  enqueue(batch: ToDeviceBatch): Promise<QueuedToDevice[] | null>;
+  /** Deletes the device's messages at stream positions ≤ `upTo` (the device's sync acknowledged them). */
+  acknowledge(userId: UserId, deviceId: DeviceId, upTo: number): Promise<void>;
+  /** The device's messages in (after, upTo], oldest first, at most `limit`. */
+  pending(userId: UserId, deviceId: DeviceId, after: number, upTo: number, limit: number): Promise<ToDeviceMessage[]>;
+  /** The stream's position (never reused), and each device's highest waiting message (loaded once at startup). */
+  streamPositions(): Promise<{ readonly position: number; readonly devices: ReadonlyArray<QueuedToDevice> }>;
 }
 
 /** A user-defined push rule as stored (spec "Push Rules"; rooms/push-evaluator.ts PushRule is its wire form). */
@@ -634,186 +813,6 @@ export interface OpenIdTokensStore {
   lookup(tokenHash: Buffer, now: number): Promise<UserId | null>;
 }
 
-/** One local user's push actions for a new event (spec "Push Rules": actions), stored with the event. */
-export interface PushActionRow {
-  readonly userId: UserId;
-  /** 'main' for the main timeline, else the thread root's event ID. */
-  readonly threadId: string;
-  /** The actions of the push rule that matched, as JSON values. */
-  readonly actions: readonly unknown[];
-  readonly notify: boolean;
-  readonly highlight: boolean;
-}
-
-/** Unread push actions of one (room, thread) after the user's read receipts. */
-export interface UnreadCountRow {
-  readonly roomId: RoomId;
-  readonly threadId: string;
-  readonly notifications: number;
-  readonly highlights: number;
-}
-
-export interface NotificationRecord {
-  readonly eventId: EventId;
-  readonly roomId: RoomId;
-  readonly streamOrdering: number;
-  readonly actions: readonly unknown[];
-  readonly highlight: boolean;
-  readonly ts: number;
-  /** At or before the user's read receipt (unthreaded, or of its thread). */
-  readonly read: boolean;
-}
-
-export interface NotificationsQuery {
-  /** Only rows with stream ordering below this (paging); null: from the newest. */
-  readonly before: number | null;
-  readonly limit: number;
-  readonly onlyHighlight: boolean;
-}
-
-/**
- * Push actions written by the event persister (EventToPersist.pushActions). A user's read position in a
- * room or thread is the furthest of their m.read and m.read.private receipts; an unthreaded receipt
- * reads everything before it, a threaded one its thread ('main': the main timeline).
- */
-export interface PushActionsStore {
-  /** Per (room, thread) counts of the user's unread push actions in these rooms (rows with none left out). */
-  unreadCounts(userId: UserId, roomIds: readonly RoomId[]): Promise<UnreadCountRow[]>;
-  /** Unread notifying push actions of the user across the rooms they are joined to (the push badge). */
-  badgeCount(userId: UserId): Promise<number>;
-  /** The user's push actions, newest first. */
-  notifications(userId: UserId, query: NotificationsQuery): Promise<NotificationRecord[]>;
-}
-
-export interface PusherRecord {
-  readonly id: number;
-  readonly userId: UserId;
-  /** The device that set it: deleting the device deletes the pusher. */
-  readonly deviceId: DeviceId;
-  readonly kind: string;
-  readonly appId: string;
-  readonly pushkey: string;
-  readonly appDisplayName: string;
-  readonly deviceDisplayName: string;
-  readonly profileTag: string | null;
-  readonly lang: string;
-  /** The pusher's `data`, including `url`. */
-  readonly data: Readonly<Record<string, unknown>>;
-  /** When the pushkey was set, in milliseconds. */
-  readonly pushkeyTs: number;
-}
-
-export type NewPusher = Omit<PusherRecord, 'id'>;
-
-export interface PushersStore {
-  /**
-   * Creates or replaces the user's pusher with this app ID and pushkey. Unless `append`, other users'
-   * pushers with the same app ID and pushkey are deleted (spec pusher.yaml `append`).
-   */
-  setPusher(pusher: NewPusher, append: boolean): Promise<void>;
-  /** Returns false when there was none. */
-  deletePusher(userId: UserId, appId: string, pushkey: string): Promise<boolean>;
-  pushersOf(userId: UserId): Promise<PusherRecord[]>;
-  /** The pushers of any of these users. */
-  pushersOfUsers(userIds: readonly UserId[]): Promise<PusherRecord[]>;
-  getPusher(id: number): Promise<PusherRecord | null>;
-}
-
-/** The kinds of receipt stored (m.fully_read is room account data, not a receipt). */
-export type ReceiptType = 'm.read' | 'm.read.private';
-
-export interface NewReceipt {
-  readonly roomId: RoomId;
-  readonly receiptType: ReceiptType;
-  readonly userId: UserId;
-  /** '' for an unthreaded receipt, 'main', or a thread root's event ID. */
-  readonly threadId: string;
-  readonly eventId: EventId;
-  /** The stream ordering of `eventId`: receipts only move forward in it. */
-  readonly eventStreamOrdering: number;
-  readonly ts: number;
-  /** The receipt's data as clients see it (`{ts, thread_id?}`). */
-  readonly data: Record<string, unknown>;
-}
-
-export interface ReceiptRecord extends NewReceipt {
-  /** Its position in the receipts stream. */
-  readonly streamId: number;
-}
-
-/** Read receipts (spec "Receipts"), one per (room, type, user, thread), on the 'receipts' stream. */
-export interface ReceiptsStore {
-  /**
-   * Stores the receipt at the next stream position, unless the stored one for the same (room, type, user,
-   * thread) is for the same or a later event (as Synapse: receipts never move back). Returns the new
-   * position, or null when nothing changed.
-   */
-  setReceipt(receipt: NewReceipt): Promise<number | null>;
-  /** Receipts of these rooms whose stream position is in (after, upTo]. */
-  receiptsInRooms(roomIds: readonly RoomId[], after: number, upTo: number): Promise<ReceiptRecord[]>;
-  /** The stream's position, and each room's last receipt position (loaded once at startup). */
-  streamPositions(): Promise<{ readonly position: number; readonly rooms: ReadonlyMap<RoomId, number> }>;
-}
-
-export type PresenceStateName = 'online' | 'unavailable' | 'offline';
-
-export interface PresenceRecord {
-  readonly userId: UserId;
-  readonly state: PresenceStateName;
-  readonly statusMsg: string | null;
-  readonly lastActiveTs: number;
-  readonly lastUserSyncTs: number;
-  readonly currentlyActive: boolean;
-  /** Its position in the presence stream (the service allocates them). */
-  readonly streamId: number;
-}
-
-/** Users' presence as last announced (spec "Presence"). */
-export interface PresenceStore {
-  /** Inserts or replaces the user's row. */
-  setPresence(record: PresenceRecord): Promise<void>;
-  /** Every stored row (loaded once at startup; the service keeps them in memory). */
-  allPresence(): Promise<PresenceRecord[]>;
-}
-
-export interface ToDeviceMessage {
-  readonly streamId: number;
-  readonly sender: UserId;
-  readonly type: string;
-  readonly content: Record<string, unknown>;
-}
-
-/** One PUT /sendToDevice: messages to local devices (`*`: each of the user's devices). */
-export interface ToDeviceBatch {
-  readonly sender: UserId;
-  readonly senderDevice: DeviceId;
-  readonly txnId: string;
-  readonly type: string;
-  readonly messages: ReadonlyArray<{ readonly userId: UserId; readonly deviceId: DeviceId | '*'; readonly content: Record<string, unknown> }>;
-  readonly now: number;
-}
-
-export interface QueuedToDevice {
-  readonly userId: UserId;
-  readonly deviceId: DeviceId;
-  readonly streamId: number;
-}
-
-/** The send-to-device inbox (spec "Send-to-Device messaging"): messages wait until their device acknowledges them. */
-export interface ToDeviceStore {
-  /**
-   * Queues the batch for the recipients' existing devices, atomically, unless the sending device already
-   * used this transaction ID (then null). Returns what was queued, at which stream positions.
-   */
-  enqueue(batch: ToDeviceBatch): Promise<QueuedToDevice[] | null>;
-  /** Deletes the device's messages at stream positions ≤ `upTo` (the device's sync acknowledged them). */
-  acknowledge(userId: UserId, deviceId: DeviceId, upTo: number): Promise<void>;
-  /** The device's messages in (after, upTo], oldest first, at most `limit`. */
-  pending(userId: UserId, deviceId: DeviceId, after: number, upTo: number, limit: number): Promise<ToDeviceMessage[]>;
-  /** The stream's position (never reused), and each device's highest waiting message (loaded once at startup). */
-  streamPositions(): Promise<{ readonly position: number; readonly devices: ReadonlyArray<QueuedToDevice> }>;
-}
-
 export interface Storage {
   readonly rooms: RoomsStore;
   readonly filters: FiltersStore;
@@ -826,11 +825,15 @@ export interface Storage {
   readonly receipts: ReceiptsStore;
   readonly presence: PresenceStore;
   readonly toDevice: ToDeviceStore;
-  readonly pushActions: PushActionsStore;
-  readonly pushers: PushersStore;
   readonly relations: RelationsStore;
   readonly accountData: AccountDataStore;
+  readonly pushActions: PushActionsStore;
+  readonly pushers: PushersStore;
   readonly pushRules: PushRulesStore;
+  readonly search: SearchStore;
+  readonly userDirectory: UserDirectoryStore;
+  readonly reports: ReportsStore;
+  readonly openIdTokens: OpenIdTokensStore;
   /** Waits for queued writes, then closes. */
   close(): Promise<void>;
 }

@@ -16,6 +16,10 @@ import { createSqlitePushRulesStore } from './push-rules.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
 import { createRelationsIndexer, createSqliteRelationsStore } from './relations.js';
 import { createSqliteRoomsStore, type EventIndexer } from './rooms.js';
+import { createSearchIndexer, createSqliteSearchStore } from './search.js';
+import { createSqliteReportsStore } from './reports.js';
+import { createSqliteOpenIdTokensStore } from './openid.js';
+import { createSqliteUserDirectoryStore } from './user-directory.js';
 import { createSqliteSessionsStore } from './sessions.js';
 import { createSqliteUiaStore } from './uia.js';
 import { createSqliteUsersStore } from './users.js';
@@ -32,9 +36,10 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   const ops = createDeviceOps(db);
   // Derived tables written in the same transaction as each new event (see EventIndexer).
   const indexers: EventIndexer[] = [];
+  indexers.push(createRelationsIndexer(db));
   const pushActions = createSqlitePushActions(db);
   indexers.push(pushActions.indexer);
-  indexers.push(createRelationsIndexer(db));
+  indexers.push(createSearchIndexer(db));
   return {
     db,
     rooms: createSqliteRoomsStore(db, writes, indexers),
@@ -48,11 +53,15 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     receipts: createSqliteReceiptsStore(db, writes),
     presence: createSqlitePresenceStore(db, writes),
     toDevice: createSqliteToDeviceStore(db, writes),
-    pushActions: pushActions.store,
-    pushers: createSqlitePushersStore(db, writes),
     relations: createSqliteRelationsStore(db),
     accountData: createSqliteAccountDataStore(db, writes),
+    pushActions: pushActions.store,
+    pushers: createSqlitePushersStore(db, writes),
     pushRules: createSqlitePushRulesStore(db, writes),
+    search: createSqliteSearchStore(db),
+    userDirectory: createSqliteUserDirectoryStore(db),
+    reports: createSqliteReportsStore(db, writes),
+    openIdTokens: createSqliteOpenIdTokensStore(db, writes),
     close: async () => {
       await writes.drain();
       db.close();
