@@ -3,6 +3,7 @@
 // and re-acting server-default rules, and the errors clients get for bad requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadSdk, startClient, until } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -138,9 +139,9 @@ test('room and sender rules are named by the room and user ID and carry no condi
   // Conditions or a pattern sent with them are not kept.
   await a.ok('PUT', rulePath('room', roomId), { actions: ['notify'], conditions: [{ kind: 'event_match', key: 'type', pattern: 'x' }], pattern: 'p' });
   assert.deepEqual(await a.ok('GET', rulePath('room', roomId)), { rule_id: roomId, default: false, enabled: true, actions: ['notify'] });
-  // The historical dont_notify is stripped (spec "Historical Actions").
+  // The historical dont_notify is kept as sent (clients look for it; evaluation ignores it).
   await a.ok('PUT', rulePath('sender', b.userId), { actions: ['dont_notify'] });
-  assert.deepEqual((await a.ok('GET', rulePath('sender', b.userId))).actions, []);
+  assert.deepEqual((await a.ok('GET', rulePath('sender', b.userId))).actions, ['dont_notify']);
   await a.ok('DELETE', rulePath('room', roomId));
   await a.ok('DELETE', rulePath('sender', b.userId));
   const empty = await ruleset(a);
@@ -302,4 +303,108 @@ test('rules persist across a restart', async (t) => {
   const again = roomClient(second, alice);
   assert.deepEqual(await ruleset(again), expected);
   assert.deepEqual(ids(expected.content), ['kept']);
+});
+
+// Spec "Push Rules: Events": the ruleset reaches clients as m.push_rules account data in /sync.
+test('/sync delivers m.push_rules: the computed ruleset on an initial sync, the new one after each change', async (t) => {
+  const { a } = await setup(t);
+  const pushRulesIn = (sync: { account_data?: { events?: Array<{ type: string; content: { global: Ruleset } }> } }) =>
+    sync.account_data?.events?.find((event) => event.type === 'm.push_rules')?.content;
+  const initial = await a.sync();
+  assert.deepEqual(pushRulesIn(initial), { global: await ruleset(a) });
+  const idle = await a.sync({ since: initial.next_batch, timeout: 0 });
+  assert.equal(pushRulesIn(idle), undefined, 'nothing new when nothing changed');
+
+  await a.ok('PUT', rulePath('content', 'cake'), { pattern: 'cake', actions: ['notify'] });
+  const afterPut = await a.sync({ since: idle.next_batch, timeout: 0 });
+  assert.deepEqual(ids(pushRulesIn(afterPut)?.global.content ?? []), ['cake']);
+  await a.ok('PUT', `${rulePath('override', '.m.rule.master')}/enabled`, { enabled: true });
+  const afterEnable = await a.sync({ since: afterPut.next_batch, timeout: 0 });
+  assert.equal(pushRulesIn(afterEnable)?.global.override[0]?.enabled, true);
+  assert.deepEqual(pushRulesIn(afterEnable), { global: await ruleset(a) });
+  // The account data API shows the same, and refuses to set it (only /pushrules changes rules).
+  assert.deepEqual(await a.ok('GET', `${V3}/user/${enc(a.userId)}/account_data/m.push_rules`), { global: await ruleset(a) });
+  const refused = await a.raw('PUT', `${V3}/user/${enc(a.userId)}/account_data/m.push_rules`, { global: {} });
+  assert.ok(refused.status >= 400 && refused.status < 500, String(refused.status));
+  // A long-polling sync wakes for a change.
+  const waiting = a.sync({ since: afterEnable.next_batch, timeout: 10_000 });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await a.ok('DELETE', rulePath('content', 'cake'));
+  assert.deepEqual((pushRulesIn(await waiting)?.global.content ?? ['still there']), []);
+});
+
+// Rules take effect on the send path: the unread counts /sync reports follow the user's current rules.
+test('changed rules apply to the next event: a muted room stops counting, a keyword highlights', async (t) => {
+  const { a, b } = await setup(t);
+  const roomId = await a.createRoom({ preset: 'public_chat' });
+  await b.join(roomId);
+  const counts = async () => (await a.sync()).rooms.join[roomId].unread_notifications;
+  await b.say(roomId, 'hello');
+  assert.deepEqual(await counts(), { notification_count: 1, highlight_count: 0 });
+
+  await a.ok('PUT', rulePath('content', 'cake'), { pattern: 'cake', actions: ['notify', { set_tweak: 'highlight' }] });
+  await b.say(roomId, 'is there CAKE?');
+  assert.deepEqual(await counts(), { notification_count: 2, highlight_count: 1 });
+
+  await a.ok('PUT', rulePath('room', roomId), { actions: [] });
+  await b.say(roomId, 'more');
+  assert.deepEqual(await counts(), { notification_count: 2, highlight_count: 1 });
+  // Content rules outrank room rules.
+  await b.say(roomId, 'cake again');
+  assert.deepEqual(await counts(), { notification_count: 3, highlight_count: 2 });
+
+  await a.ok('DELETE', rulePath('room', roomId));
+  await a.ok('PUT', `${rulePath('override', '.m.rule.master')}/enabled`, { enabled: true });
+  await b.say(roomId, 'cake while muted');
+  assert.deepEqual(await counts(), { notification_count: 3, highlight_count: 2 });
+  await a.ok('PUT', `${rulePath('override', '.m.rule.master')}/enabled`, { enabled: false });
+  await b.say(roomId, 'back');
+  assert.deepEqual(await counts(), { notification_count: 4, highlight_count: 2 });
+});
+
+// A real client: matrix-js-sdk reads the ruleset from m.push_rules in its sync loop, changes rules with its
+// own calls (incl. its room mute, which uses the historical dont_notify), and shows the server's counts.
+test('matrix-js-sdk: push rules from sync, its rule calls, room mute/unmute, and highlight counts', async (t) => {
+  const sdk = await loadSdk();
+  const hs = await startTestServer(t);
+  const alice = await startClient(sdk, hs, 'alice');
+  const bob = await startClient(sdk, hs, 'bob');
+  t.after(() => {
+    alice.stopClient();
+    bob.stopClient();
+  });
+  const aliceId = alice.getUserId()!;
+  const global = () => alice.pushRules?.global;
+  await until(sdk, alice, () => global()?.override?.[0]?.rule_id === '.m.rule.master', 'the ruleset from the initial sync');
+
+  await alice.addPushRule('global', sdk.PushRuleKind.ContentSpecific, 'cake', { pattern: 'cake', actions: [sdk.PushRuleActionName.Notify] });
+  await until(sdk, alice, () => global()?.content?.some((rule) => rule.rule_id === 'cake') === true, 'the content rule');
+  await alice.setPushRuleEnabled('global', sdk.PushRuleKind.Override, '.m.rule.suppress_notices', false);
+  await until(sdk, alice, () => global()?.override?.find((rule) => rule.rule_id === '.m.rule.suppress_notices')?.enabled === false, 'the disabled default rule');
+  await alice.setPushRuleActions('global', sdk.PushRuleKind.Underride, '.m.rule.call', [sdk.PushRuleActionName.Notify]);
+  await until(sdk, alice, () => global()?.underride?.find((rule) => rule.rule_id === '.m.rule.call')?.actions.length === 1, 'the new actions');
+  await alice.deletePushRule('global', sdk.PushRuleKind.ContentSpecific, 'cake');
+  await until(sdk, alice, () => global()?.content?.some((rule) => rule.rule_id === 'cake') === false, 'the deleted rule');
+  const fetched = await alice.getPushRules();
+  assert.equal(fetched.global.override?.find((rule) => rule.rule_id === '.m.rule.suppress_notices')?.enabled, false);
+
+  // Mentions highlight, counted by the server.
+  const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat });
+  await bob.joinRoom(roomId);
+  await until(sdk, alice, () => alice.getRoom(roomId)?.getJoinedMemberCount() === 2, 'bob joined');
+  await bob.sendMessage(roomId, { msgtype: sdk.MsgType.Text, body: 'Alice, look', 'm.mentions': { user_ids: [aliceId] } });
+  await until(sdk, alice, () => alice.getRoom(roomId)?.getUnreadNotificationCount(sdk.NotificationCountType.Highlight) === 1, 'a highlight');
+
+  // The sdk's room mute (a room rule with dont_notify) silences the room; unmuting removes the rule.
+  await alice.setRoomMutePushRule('global', roomId, true);
+  assert.deepEqual(alice.getRoomPushRule('global', roomId)?.actions, ['dont_notify']);
+  const before = alice.getRoom(roomId)?.getUnreadNotificationCount(sdk.NotificationCountType.Total);
+  await bob.sendTextMessage(roomId, 'muted message');
+  await bob.sendTextMessage(roomId, 'marker');
+  await until(sdk, alice, () => alice.getRoom(roomId)?.timeline.some((event) => event.getContent().body === 'marker') === true, 'the messages');
+  assert.equal(alice.getRoom(roomId)?.getUnreadNotificationCount(sdk.NotificationCountType.Total), before);
+  await alice.setRoomMutePushRule('global', roomId, false);
+  assert.equal(alice.getRoomPushRule('global', roomId), undefined);
+  await bob.sendTextMessage(roomId, 'heard again');
+  await until(sdk, alice, () => alice.getRoom(roomId)?.getUnreadNotificationCount(sdk.NotificationCountType.Total) === (before ?? 0) + 1, 'the count moving again');
 });

@@ -9,7 +9,6 @@ import type { UserId } from '../core/ids.js';
 import { createLru } from '../core/lru.js';
 import {
   compileRuleSet,
-  normaliseActions,
   PUSH_RULE_KINDS,
   type CompiledRuleSet,
   type PushAction,
@@ -63,7 +62,11 @@ function checkNewRuleId(kind: PushRuleKind, ruleId: string): void {
   if (kind === 'sender' && !ruleId.startsWith('@')) throw invalidParam('The rule ID of a sender rule is the user ID');
 }
 
-/** The actions of a request body, historical ones stripped (spec "Actions", "Historical Actions"). */
+/**
+ * The actions of a request body (spec "Actions"). The historical `dont_notify` and `coalesce` are accepted and
+ * kept as sent (the evaluator ignores them, spec "Historical Actions"): clients still look for them, e.g.
+ * matrix-js-sdk's setRoomMutePushRule only removes a room rule whose actions include `dont_notify`.
+ */
 function parseActions(actions: unknown): readonly PushAction[] {
   if (!Array.isArray(actions)) throw badJson('"actions" must be an array');
   for (const action of actions) {
@@ -71,7 +74,7 @@ function parseActions(actions: unknown): readonly PushAction[] {
     if (isObject(action) && typeof action.set_tweak === 'string') continue;
     throw badJson(`Unrecognised action: ${JSON.stringify(action)}`);
   }
-  return normaliseActions(actions as PushAction[]);
+  return actions as PushAction[];
 }
 
 const SIMPLE_VALUE = (value: unknown): boolean =>
