@@ -48,8 +48,6 @@ import { createFiltersService } from './services/filters.js';
 import { createSyncService } from './services/sync.js';
 import { createLegacySyncService } from './services/legacy-sync.js';
 import { createPushRulesService } from './services/push-rules.js';
-import { createAccountDataService } from './services/account-data.js';
-import { createTagsService } from './services/tags.js';
 import { createPresenceService } from './services/presence.js';
 import { createReceiptsService } from './services/receipts.js';
 import { createToDeviceService } from './services/to-device.js';
@@ -154,7 +152,6 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     verifyPassword: (requester, authDict) => auth.verifyUiaPassword(requester, authDict),
   });
   const notifier = createNotifier(await storage.rooms.maxStreamOrdering());
-  const accountData = createAccountDataService({ store: storage.accountData, notifier, position: await storage.accountData.maxStreamId() });
   const accountData = createAccountDataService({
     store: storage.accountData,
     notifier,
@@ -274,8 +271,6 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     filters,
     clientEvents,
     visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
-    sources: [accountData.syncSource],
-    ignoredUsers: (userId) => accountData.ignoredUsers(userId),
     sources: [accountData.syncSource, typing.source, receipts.source, presence.source, toDevice.source],
     syncPresence: (userId, state) => presence.syncing(userId, state),
     ignoredUsers: (userId) => accountData.ignoredUsers(userId),

@@ -7,7 +7,6 @@ import { installAuthHook } from '../../http/auth-hook.js';
 import type { TypedApp } from '../../http/types.js';
 import { accountRoutes } from './account.js';
 import { accountDataRoutes, readMarkersRoutes } from './account-data.js';
-import { accountDataRoutes, readMarkersRoutes } from './account-data.js';
 import { capabilitiesRoutes } from './capabilities.js';
 import { devicesRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
