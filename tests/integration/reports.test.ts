@@ -3,6 +3,7 @@
 // reports land in storage for the admin API. Plus matrix-js-sdk's reportEvent / reportRoom.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import type { RoomId, UserId } from '../../server/src/core/ids.js';
 import { loadSdk, refused, startClient, type Sdk } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -157,8 +158,8 @@ test('the reports port lists newest first with paging and filters, and deletes',
   assert.deepEqual(page1.map((r) => r.reason), ['room', 'r2']);
   const page2 = await store.list({ before: page1.at(-1)!.id, limit: 2 });
   assert.deepEqual(page2.map((r) => r.reason), ['r1', 'r0']);
-  assert.deepEqual((await store.list({ reporter: b.userId, roomId, before: null, limit: 10 })).map((r) => r.reason), ['r2', 'r1', 'r0']);
-  assert.equal(await store.count({ roomId }), 4);
+  assert.deepEqual((await store.list({ reporter: b.userId as UserId, roomId: roomId as RoomId, before: null, limit: 10 })).map((r) => r.reason), ['r2', 'r1', 'r0']);
+  assert.equal(await store.count({ roomId: roomId as RoomId }), 4);
   assert.equal(await store.delete(page2[0]!.id), true);
   assert.equal(await store.delete(page2[0]!.id), false);
   assert.equal(await store.get(page2[0]!.id), null);

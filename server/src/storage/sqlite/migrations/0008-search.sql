@@ -18,24 +18,23 @@ CREATE VIRTUAL TABLE event_search USING fts5(
 INSERT INTO event_search (rowid, body, name, topic)
 SELECT stream_ordering, body, name, topic FROM (
   SELECT
-    stream_ordering,
-    CASE WHEN type = 'm.room.message' AND json_type(json, '$.content.body') = 'text'
-      THEN replace(json_extract(json, '$.content.body'), char(0), ' ') END AS body,
-    CASE WHEN type = 'm.room.name' AND json_type(json, '$.content.name') = 'text'
-      THEN replace(json_extract(json, '$.content.name'), char(0), ' ') END AS name,
-    CASE WHEN type = 'm.room.topic' THEN nullif(trim(
-      coalesce(CASE WHEN json_type(json, '$.content.topic') = 'text' THEN json_extract(json, '$.content.topic') END, '')
+    ev.stream_ordering,
+    CASE WHEN ev.type = 'm.room.message' AND json_type(ev.json, '$.content.body') = 'text'
+      THEN replace(json_extract(ev.json, '$.content.body'), char(0), ' ') END AS body,
+    CASE WHEN ev.type = 'm.room.name' AND json_type(ev.json, '$.content.name') = 'text'
+      THEN replace(json_extract(ev.json, '$.content.name'), char(0), ' ') END AS name,
+    CASE WHEN ev.type = 'm.room.topic' THEN nullif(trim(replace(
+      coalesce(CASE WHEN json_type(ev.json, '$.content.topic') = 'text' THEN json_extract(ev.json, '$.content.topic') END, '')
       || ' ' ||
       coalesce((
-        SELECT json_extract(part.value, '$.body') FROM json_each(json, '$.content."m.topic"."m.text"') AS part
+        SELECT json_extract(part.value, '$.body') FROM json_each(ev.json, '$.content."m.topic"."m.text"') AS part
         WHERE json_type(part.value, '$.body') = 'text'
           AND coalesce(json_extract(part.value, '$.mimetype'), 'text/plain') = 'text/plain'
-          AND json_extract(part.value, '$.body') IS NOT coalesce(json_extract(json, '$.content.topic'), '')
+          AND json_extract(part.value, '$.body') IS NOT coalesce(json_extract(ev.json, '$.content.topic'), '')
         LIMIT 1
-      ), '')
-    ), '') END AS topic
-  FROM events
-  WHERE type IN ('m.room.message', 'm.room.name', 'm.room.topic') AND redacted_by IS NULL
+      ), ''), char(0), ' ')), '') END AS topic
+  FROM events AS ev
+  WHERE ev.type IN ('m.room.message', 'm.room.name', 'm.room.topic') AND ev.redacted_by IS NULL
 )
 WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL;
 
