@@ -196,7 +196,11 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     afterPersist: (committed) => pushDelivery.eventCommitted(committed),
   });
   // Bundled aggregations (relations, threads, edits) go into every event served to clients.
-  const aggregations = createBundledAggregations({ relations: storage.relations, rooms: storage.rooms });
+  const aggregations = createBundledAggregations({
+    relations: storage.relations,
+    rooms: storage.rooms,
+    ignoredUsers: (userId) => accountData.ignoredUsers(userId),
+  });
   const clientEvents = createClientEventsFormatter({ rooms: storage.rooms, now: () => clock.now(), aggregations });
   const historyVisibility = createHistoryVisibility({ rooms: storage.rooms });
   const roomAccess = createRoomAccess({ events: roomEvents, rooms: storage.rooms, visibility: historyVisibility });
