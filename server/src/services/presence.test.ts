@@ -35,6 +35,7 @@ function setup(t: TestContext) {
   const clock = createFakeClock();
   const rooms: Record<string, RoomId[]> = { [alice]: [SHARED], [bob]: [SHARED], [carol]: [] };
   const woken: string[] = [];
+  const memberships = new Map<UserId, number>();
   const open = (initial: Awaited<ReturnType<typeof storage.presence.allPresence>>) =>
     createPresenceService({
       presence: storage.presence,
@@ -44,7 +45,11 @@ function setup(t: TestContext) {
         usersInRoom: async (roomId) => Object.keys(rooms).filter((userId) => rooms[userId]?.includes(roomId)) as UserId[],
       },
       users: { getUser: async (userId) => (userId in rooms ? ({ userId } as UserRecord) : null) },
-      notifier: { users: (ids) => woken.push(...[...ids].map((id) => `user ${id}`)), rooms: (ids) => woken.push(...[...ids].map((id) => `room ${id}`)) },
+      notifier: {
+        users: (ids) => woken.push(...[...ids].map((id) => `user ${id}`)),
+        rooms: (ids) => woken.push(...[...ids].map((id) => `room ${id}`)),
+        latestFor: (_rooms, userId) => memberships.get(userId) ?? 0,
+      },
       clock,
       serverName: 'hs',
       log: pino({ level: 'silent' }),
@@ -57,7 +62,7 @@ function setup(t: TestContext) {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { storage, clock, presence, woken, open };
+  return { storage, clock, presence, woken, open, memberships };
 }
 
 const events = async (service: ReturnType<typeof setup>['presence'], c: SyncContext) =>
@@ -171,4 +176,21 @@ test('announced state is stored and loaded after a restart', async (t) => {
   t.after(() => restarted.close());
   assert.equal(restarted.source.current(), 1);
   assert.deepEqual((await restarted.getPresence(requester(alice), alice)).status_msg, 'away');
+});
+
+test('a membership change re-announces the user and gives them everyone current', async (t) => {
+  const { presence, memberships } = setup(t);
+  await presence.syncing(alice, 'online');
+  await presence.syncing(bob, 'online');
+  assert.equal(presence.source.current(), 2);
+  // Bob joins something (his member event at room position 7): his next sync announces him again.
+  memberships.set(bob, 7);
+  await presence.syncing(bob, 'online');
+  assert.equal(presence.source.current(), 3);
+  await presence.syncing(bob, 'online');
+  assert.equal(presence.source.current(), 3, 'once per membership change');
+  // A sync whose token predates bob's join gets everyone current, though nothing else moved.
+  const joinedCtx = { ...ctx(bob, 3), since: { ...position(3), room: 6 } };
+  assert.deepEqual((await events(presence, joinedCtx)).map((e) => e.sender).sort(), [alice, bob]);
+  assert.equal(await presence.source.global!({ ...joinedCtx, since: { ...position(3), room: 7 } }), null);
 });
