@@ -45,7 +45,7 @@ const ids = (rows: readonly { eventId: EventId }[]) => rows.map((row) => row.eve
 
 export function relationsContract(factory: StorageFactory): void {
   describe('RelationsStore contract', () => {
-    const { shared } = storages(factory);
+    const { shared, fresh, reopen } = storages(factory);
 
     test('a relation is indexed with its child facts; malformed ones and plain replies are not', async () => {
       const s = shared();
@@ -204,6 +204,21 @@ export function relationsContract(factory: StorageFactory): void {
       const none = await s.relations.bundleRows([{ eventId: plain.eventId, roomId: room.roomId }], alice);
       assert.deepEqual(none, { children: [], threads: [], participated: new Set() });
       assert.deepEqual(await s.relations.bundleRows([], null), { children: [], threads: [], participated: new Set() });
+    });
+
+    test('after a restart, children persisted before are still found for bundling', async (t) => {
+      if (!factory.reopen) return t.skip('backend has no reopen');
+      const s = await fresh();
+      const room = await newRoom(s, 'rel-restart');
+      const original = await append(s, room, room.message(alice, 'orig'));
+      const edit = await append(s, room, send(room, alice, { body: '* e', 'm.new_content': { body: 'e' }, ...relates('m.replace', original.eventId) }));
+      const root = await append(s, room, room.message(bob, 'root'));
+      await append(s, room, send(room, alice, { body: 't', ...relates('m.thread', root.eventId) }));
+      const again = await reopen(s);
+      const rows = await again.relations.bundleRows([{ eventId: original.eventId, roomId: room.roomId }, { eventId: root.eventId, roomId: room.roomId }], alice);
+      assert.deepEqual(rows.children.map((r) => r.eventId), [edit.eventId]);
+      assert.deepEqual(rows.threads.map((r) => r.threadId), [root.eventId]);
+      assert.deepEqual([...rows.participated], [root.eventId]);
     });
   });
 }

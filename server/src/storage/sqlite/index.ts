@@ -14,7 +14,7 @@ import { createSqlitePushActions } from './push-actions.js';
 import { createSqlitePushersStore } from './pushers.js';
 import { createSqlitePushRulesStore } from './push-rules.js';
 import { createSqliteRegistrationTokensStore } from './registration-tokens.js';
-import { createRelationsIndexer, createSqliteRelationsStore } from './relations.js';
+import { createSqliteRelations } from './relations.js';
 import { createSqliteRoomsStore, type EventIndexer } from './rooms.js';
 import { createSearchIndexer, createSqliteSearchStore } from './search.js';
 import { createSqliteReportsStore } from './reports.js';
@@ -36,7 +36,8 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
   const ops = createDeviceOps(db);
   // Derived tables written in the same transaction as each new event (see EventIndexer).
   const indexers: EventIndexer[] = [];
-  indexers.push(createRelationsIndexer(db));
+  const relations = createSqliteRelations(db);
+  indexers.push(relations.indexer);
   const pushActions = createSqlitePushActions(db);
   indexers.push(pushActions.indexer);
   indexers.push(createSearchIndexer(db));
@@ -53,7 +54,7 @@ export function openSqliteStorage(file: string, options: OpenOptions): SqliteSto
     receipts: createSqliteReceiptsStore(db, writes),
     presence: createSqlitePresenceStore(db, writes),
     toDevice: createSqliteToDeviceStore(db, writes),
-    relations: createSqliteRelationsStore(db),
+    relations: relations.store,
     accountData: createSqliteAccountDataStore(db, writes),
     pushActions: pushActions.store,
     pushers: createSqlitePushersStore(db, writes),

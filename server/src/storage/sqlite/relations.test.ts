@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { relationOf } from '../../rooms/relations.js';
-import { parseRelatesTo } from './relations.js';
+import { createParentFilter, parseRelatesTo } from './relations.js';
 
 test('parseRelatesTo agrees with rooms/relations relationOf on every shape', () => {
   const cases: Array<Record<string, unknown> | undefined> = [
@@ -28,4 +28,18 @@ test('parseRelatesTo agrees with rooms/relations relationOf on every shape', () 
     { 'm.relates_to': { 'm.in_reply_to': { event_id: '$e' } } },
   ];
   for (const content of cases) assert.deepEqual(parseRelatesTo(content), relationOf(content), JSON.stringify(content));
+});
+
+test('the parent filter never forgets an added ID and rarely claims an unknown one', () => {
+  const filter = createParentFilter();
+  const added = Array.from({ length: 20_000 }, (_, i) => `$added${i}:example.org`);
+  for (const id of added) filter.add(id);
+  for (const id of added) assert.equal(filter.mightContain(id), true, id);
+  let falsePositives = 0;
+  for (let i = 0; i < 20_000; i++) if (filter.mightContain(`$other${i}:example.org`)) falsePositives++;
+  assert.ok(falsePositives < 20, `${falsePositives} false positives in 20000`);
+  // A small filter still has no false negatives.
+  const small = createParentFilter(1 << 10);
+  for (const id of added.slice(0, 500)) small.add(id);
+  for (const id of added.slice(0, 500)) assert.equal(small.mightContain(id), true);
 });

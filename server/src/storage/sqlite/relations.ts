@@ -73,8 +73,52 @@ export function parseRelatesTo(content: Readonly<Record<string, unknown>> | unde
   return { relType, eventId: eventId as EventId, key: relType === RelType.Annotation && typeof key === 'string' ? key : null };
 }
 
-/** The EventIndexer that keeps event_relations and threads (registered in sqlite/index.ts). */
-export function createRelationsIndexer(db: SqliteDatabase): EventIndexer {
+/**
+ * A Bloom filter over the IDs of events that have (or had) bundled children: m.replace, m.reference or
+ * m.thread ones. Most events have none, so bundled aggregations of a page (every /sync timeline) usually
+ * cost no query at all. No false negatives; a false positive (or a child since redacted) only costs the
+ * query. 2^23 bits (1 MiB) with 3 probes stays under ~2% false positives up to ~600k parents.
+ */
+export function createParentFilter(bits = 1 << 23) {
+  const words = new Uint32Array(bits >>> 5);
+  const mask = bits - 1;
+  // FNV-1a, then two more probes derived from it (Kirsch–Mitzenmacher).
+  const hashes = (id: string): [number, number] => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    return [h >>> 0, (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0) | 1];
+  };
+  return {
+    add(id: string): void {
+      const [a, b] = hashes(id);
+      for (let k = 0; k < 3; k++) {
+        const bit = (a + k * b) & mask;
+        words[bit >>> 5] = (words[bit >>> 5] as number) | (1 << (bit & 31));
+      }
+    },
+    mightContain(id: string): boolean {
+      const [a, b] = hashes(id);
+      for (let k = 0; k < 3; k++) {
+        const bit = (a + k * b) & mask;
+        if (((words[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
+      }
+      return true;
+    },
+  };
+}
+
+type ParentFilter = ReturnType<typeof createParentFilter>;
+const FILTERED_TYPES: ReadonlySet<string> = new Set([RelType.Replace, RelType.Reference, RelType.Thread]);
+
+/** The relationship index on SQLite: the indexer (registered in sqlite/index.ts) and the store over it. */
+export function createSqliteRelations(db: SqliteDatabase): { indexer: EventIndexer; store: RelationsStore } {
+  const parents = createParentFilter();
+  const existing = db.prepare("SELECT relates_to_id FROM event_relations WHERE rel_type IN ('m.replace', 'm.reference', 'm.thread')").pluck();
+  for (const id of existing.iterate() as Iterable<string>) parents.add(id);
+  return { indexer: createRelationsIndexer(db, parents), store: createSqliteRelationsStore(db, parents) };
+}
+
+function createRelationsIndexer(db: SqliteDatabase, parents: ParentFilter): EventIndexer {
   const q = {
     roomOf: db.prepare('SELECT room_id FROM events WHERE event_id = ?'),
     insert: db.prepare(`INSERT OR IGNORE INTO event_relations (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -120,11 +164,14 @@ export function createRelationsIndexer(db: SqliteDatabase): EventIndexer {
       item.event.eventId, relation.eventId, relation.relType, roomId, pdu.sender, pdu.type, relation.key,
       pdu.depth, streamOrdering, pdu.origin_server_ts,
     ).changes > 0;
-    if (inserted && relation.relType === RelType.Thread) q.bumpThread.run(roomId, relation.eventId, item.event.eventId, streamOrdering);
+    if (!inserted) return;
+    // Set before the commit: a rollback only leaves a false positive.
+    if (FILTERED_TYPES.has(relation.relType)) parents.add(relation.eventId);
+    if (relation.relType === RelType.Thread) q.bumpThread.run(roomId, relation.eventId, item.event.eventId, streamOrdering);
   };
 }
 
-export function createSqliteRelationsStore(db: SqliteDatabase): RelationsStore {
+function createSqliteRelationsStore(db: SqliteDatabase, filter: ParentFilter): RelationsStore {
   const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   const prepared = (sql: string) => {
     let statement = statements.get(sql);
@@ -215,7 +262,8 @@ export function createSqliteRelationsStore(db: SqliteDatabase): RelationsStore {
       return (prepared(sql).all(...(params as [string])) as RelationRow[]).map(toRecord);
     },
 
-    async bundleRows(parents, userId): Promise<BundleRows> {
+    async bundleRows(candidates, userId): Promise<BundleRows> {
+      const parents = candidates.filter((parent) => filter.mightContain(parent.eventId));
       if (parents.length === 0) return { children: [], threads: [], participated: new Set() };
       const ids = JSON.stringify(parents.map((p) => p.eventId));
       const children = (q.bundledChildren.all(ids, ...BUNDLED_ROW_TYPES) as RelationRow[]).map(toRecord);
