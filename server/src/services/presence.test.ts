@@ -178,19 +178,19 @@ test('announced state is stored and loaded after a restart', async (t) => {
   assert.deepEqual((await restarted.getPresence(requester(alice), alice)).status_msg, 'away');
 });
 
-test('a membership change re-announces the user and gives them everyone current', async (t) => {
-  const { presence, memberships } = setup(t);
+test('after a membership change, current presence is news: everyone for the joiner, the joiner for the others', async (t) => {
+  const { presence, memberships, clock } = setup(t);
   await presence.syncing(alice, 'online');
   await presence.syncing(bob, 'online');
-  assert.equal(presence.source.current(), 2);
-  // Bob joins something (his member event at room position 7): his next sync announces him again.
+  await presence.setPresence(requester(carol), carol, 'offline', null);
+  clock.advance(1_000);
+  assert.equal(presence.source.current(), 2, 'carol offline from the start: no change');
+  // Bob joins something (his member event at room position 7); nobody's presence stream moves.
   memberships.set(bob, 7);
-  await presence.syncing(bob, 'online');
-  assert.equal(presence.source.current(), 3);
-  await presence.syncing(bob, 'online');
-  assert.equal(presence.source.current(), 3, 'once per membership change');
-  // A sync whose token predates bob's join gets everyone current, though nothing else moved.
-  const joinedCtx = { ...ctx(bob, 3), since: { ...position(3), room: 6 } };
-  assert.deepEqual((await events(presence, joinedCtx)).map((e) => e.sender).sort(), [alice, bob]);
-  assert.equal(await presence.source.global!({ ...joinedCtx, since: { ...position(3), room: 7 } }), null);
+  const beforeJoin = (userId: UserId) => ({ ...ctx(userId, 2), since: { ...position(2), room: 6 } });
+  assert.deepEqual((await events(presence, beforeJoin(bob))).map((e) => e.sender).sort(), [alice, bob], 'the joiner gets everyone current (not offline carol)');
+  assert.deepEqual((await events(presence, beforeJoin(alice))).map((e) => e.sender), [bob], 'the others get the joiner');
+  assert.equal(presence.source.current(), 2, 'nothing was announced');
+  const afterJoin = { ...ctx(alice, 2), since: { ...position(2), room: 7 } };
+  assert.equal(await presence.source.global!(afterJoin), null, 'once: a token after the join has nothing');
 });

@@ -48,7 +48,7 @@ export interface PresenceDeps {
   readonly presence: PresenceStore;
   readonly rooms: Pick<RoomsStore, 'membershipsOf' | 'usersInRoom'>;
   readonly users: Pick<UsersStore, 'getUser'>;
-  /** `latestFor(, userId)`: the newest membership event of a user, in memory (who joined what since a token). */
+  /** `latestFor([], userId)`: the newest membership event of a user, in memory (who joined what since a token). */
   readonly notifier: Pick<Notifier, 'rooms' | 'users' | 'latestFor'>;
   readonly clock: Clock;
   readonly serverName: string;
@@ -78,8 +78,6 @@ export function createPresenceService(deps: PresenceDeps) {
     states.set(record.userId, record);
     position = Math.max(position, record.streamId);
   }
-  // Per user, the newest membership event the presence stream accounted for (see syncing()).
-  const membershipSeen = new Map<UserId, number>();
   // Writes in order, one at a time; a failed write is logged (memory stays authoritative).
   let writing: Promise<void> = Promise.resolve();
 
@@ -97,14 +95,14 @@ export function createPresenceService(deps: PresenceDeps) {
     return (await deps.rooms.membershipsOf(userId)).filter((m) => m.membership === 'join').map((m) => m.roomId);
   }
 
-  /** Applies a change in memory; announces it when a client would see it (or when forced). */
-  function update(userId: UserId, fields: Fields, force = false): PresenceRecord {
+  /** Applies a change in memory; announces it when a client would see it. */
+  function update(userId: UserId, fields: Fields): PresenceRecord {
     const now = deps.clock.now();
     const old = states.get(userId) ?? offlineRecord(userId);
     const merged = { ...old, ...fields };
     const currentlyActive = merged.state === 'online' && now - merged.lastActiveTs < timings.activeMs;
     let next: PresenceRecord = { ...merged, currentlyActive };
-    const announce = force || shouldNotify(old, next, timings.activeMs);
+    const announce = shouldNotify(old, next, timings.activeMs);
     if (announce) next = { ...next, streamId: ++position };
     states.set(userId, next);
     if (announce) {
@@ -176,16 +174,23 @@ export function createPresenceService(deps: PresenceDeps) {
     current: () => position,
     async global(ctx: SyncContext) {
       const since = ctx.since?.presence ?? null;
-      // The user joined (or left) something since the token: the people they now share rooms with are
-      // new to them, so they get everyone's current presence, as on an initial sync (Synapse sends the
-      // presence of newly joined rooms' members).
-      const joinedSince = ctx.since !== null && deps.notifier.latestFor([], ctx.userId) > ctx.since.room;
-      if (since !== null && since >= position && !joinedSince) return null;
+      const sinceRoom = ctx.since?.room ?? 0;
+      // Membership changed since the token (a join: new people to share rooms with): current presence is
+      // news even when unchanged, as Synapse sends newly joined rooms' members and newly joined users. The
+      // viewer's own change makes everyone news; another user's makes them news. In memory (the notifier
+      // knows each user's last member event), so no query unless someone qualifies.
+      const viewerMoved = ctx.since !== null && deps.notifier.latestFor([], ctx.userId) > sinceRoom;
       const changed: PresenceRecord[] = [];
       for (const record of states.values()) {
         // An initial sync lists who is around (Synapse leaves offline users out of it).
         const current = record.state !== 'offline';
-        if (since === null ? current : record.streamId > since || (joinedSince && current)) changed.push(record);
+        if (since === null) {
+          if (current) changed.push(record);
+        } else if (record.streamId > since) {
+          changed.push(record);
+        } else if (current && (viewerMoved || deps.notifier.latestFor([], record.userId) > sinceRoom)) {
+          changed.push(record);
+        }
       }
       if (changed.length === 0) return null;
       const visible = await visibleTo(ctx.userId, changed.map((record) => record.userId));
@@ -230,12 +235,7 @@ export function createPresenceService(deps: PresenceDeps) {
     async syncing(userId: UserId, state: PresenceStateName): Promise<void> {
       if (state === 'offline') return;
       const now = deps.clock.now();
-      // A membership change since the last sync (e.g. a join): announce again, so the members of a room
-      // the user just joined get their presence. In memory: the notifier knows the user's last member event.
-      const membership = deps.notifier.latestFor([], userId);
-      const joined = membership > (membershipSeen.get(userId) ?? 0);
-      if (joined) membershipSeen.set(userId, membership);
-      update(userId, state === 'online' ? { state, lastActiveTs: now, lastUserSyncTs: now } : { state, lastUserSyncTs: now }, joined);
+      update(userId, state === 'online' ? { state, lastActiveTs: now, lastUserSyncTs: now } : { state, lastUserSyncTs: now });
     },
 
     /** Activity other than a sync (typing, receipts): last active now; unavailable becomes online. */
