@@ -2,7 +2,7 @@
  * Push actions on SQLite: written by an EventIndexer in the transaction that persists each new event (so
  * an event and the unread count it adds reach /sync together, spec "Receiving notifications"), read for
  * unread counts, the push badge and /notifications. Read positions come from the receipts table.
- * One row per event lists the users it notifies and highlights by number (migration 0009): a send into
+ * One row per event lists the users it notifies and highlights by number (migration 0007): a send into
  * a big room appends one row instead of one scattered index entry per member.
  * Spec: client-server-api "Receiving notifications", "Marking notifications as read" (push.md, v1.19).
  */
