@@ -325,7 +325,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
       memberProfile,
       log: log.child({ svc: 'room-create' }),
     }),
-    roomSend: createRoomSendService({ events: roomEvents, rooms: storage.rooms, messageLimit: limiter('message') }),
+    roomSend: createRoomSendService({ events: roomEvents, rooms: storage.rooms, relations: storage.relations, messageLimit: limiter('message') }),
     membership,
     directory,
     roomUpgrade: createRoomUpgradeService({

@@ -39,6 +39,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   M_INCOMPATIBLE_ROOM_VERSION: 400,
   M_BAD_ALIAS: 400,
   M_CANNOT_LEAVE_SERVER_NOTICE_ROOM: 403,
+  // client-server-api "Event annotations": a second identical annotation by the same user.
+  M_DUPLICATE_ANNOTATION: 400,
   M_UNKNOWN: 400,
 };
 

@@ -2,13 +2,15 @@
  * Sending into a room: message events, state events and redactions, with the checks Synapse makes
  * beyond the auth rules (canonical alias targets, power-levels content, redaction permission).
  * Spec: client-server-api "Sending events to a room" (room_send.yaml, room_state.yaml),
- * "Redactions" (redaction.yaml), "m.room.canonical_alias" (v1.19).
+ * "Redactions" (redaction.yaml), "m.room.canonical_alias", "Threading" (Validation of m.thread
+ * relationships), "Event annotations" (Avoiding duplicate annotations) (v1.19).
  */
 import { forbidden, MatrixError, notFound } from '../core/errors.js';
 import type { EventId, RoomId } from '../core/ids.js';
 import { EventType, stateKey } from '../rooms/pdu.js';
 import { canRedact, powerLevelsContentProblem } from '../rooms/power-levels.js';
-import type { RoomsStore } from '../storage/types.js';
+import { relationOf, RelType, threadParentProblem } from '../rooms/relations.js';
+import type { RelationsStore, RoomsStore } from '../storage/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Requester } from './requester.js';
 import type { LiveRoom, RoomEventsService } from './room-events.js';
@@ -16,6 +18,7 @@ import type { LiveRoom, RoomEventsService } from './room-events.js';
 export interface RoomSendDeps {
   readonly events: RoomEventsService;
   readonly rooms: Pick<RoomsStore, 'getEvents' | 'getAlias'>;
+  readonly relations: Pick<RelationsStore, 'hasAnnotation'>;
   /** rc_message, per user. */
   readonly messageLimit: RateLimiter;
 }
@@ -50,6 +53,25 @@ export function createRoomSendService(deps: RoomSendDeps) {
     }
   }
 
+  /**
+   * Synapse's checks of a new event's relationship (run under the room lock, so two identical annotations
+   * racing can't both pass): no thread off an event that has a relationship itself (400 M_UNKNOWN, as the
+   * spec says for want of a code), and no second unredacted annotation with the same type and key by the
+   * same sender (400 M_DUPLICATE_ANNOTATION).
+   */
+  async function checkRelation(roomId: RoomId, requester: Requester, type: string, content: Record<string, unknown>): Promise<void> {
+    const relation = relationOf(content);
+    if (relation?.relType === RelType.Thread) {
+      const parent = (await deps.rooms.getEvents([relation.eventId])).get(relation.eventId);
+      // An unknown parent (or one in another room) is left alone: the index ignores cross-room relations.
+      const problem = parent && parent.roomId === roomId ? threadParentProblem(parent.pdu.content) : null;
+      if (problem) throw new MatrixError('M_UNKNOWN', problem);
+    } else if (relation?.relType === RelType.Annotation && relation.key !== null) {
+      const annotation = { roomId, parentId: relation.eventId, sender: requester.userId, type, key: relation.key };
+      if (await deps.relations.hasAnnotation(annotation)) throw new MatrixError('M_DUPLICATE_ANNOTATION', "Can't send same reaction twice");
+    }
+  }
+
   return {
     /** PUT /rooms/{roomId}/send/{eventType}/{txnId} */
     async sendMessage(requester: Requester, roomId: RoomId, type: string, txnId: string, content: Record<string, unknown>): Promise<EventId> {
@@ -57,7 +79,13 @@ export function createRoomSendService(deps: RoomSendDeps) {
       const sent = await events.send(
         roomId,
         { type, sender: requester.userId, content },
-        { txn: { deviceId: requester.deviceId, endpoint: `send/${type}`, txnId }, check: (room) => checkMember(room, requester) },
+        {
+          txn: { deviceId: requester.deviceId, endpoint: `send/${type}`, txnId },
+          check: async (room) => {
+            await checkMember(room, requester);
+            await checkRelation(roomId, requester, type, content);
+          },
+        },
       );
       return sent.eventId;
     },

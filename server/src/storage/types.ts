@@ -548,6 +548,20 @@ export interface RelationsStore {
   threadExcluding(roomId: RoomId, threadId: EventId, excluded: readonly UserId[]): Promise<{ latestEventId: EventId; count: number } | null>;
   /** A room's threads, most recently active first. */
   threads(query: ThreadsQuery): Promise<ThreadRecord[]>;
+  /**
+   * Whether `annotation.sender` already has an unredacted m.annotation of `annotation.type` with this key on
+   * the parent (spec "Avoiding duplicate annotations"; a redaction removes the row).
+   */
+  hasAnnotation(annotation: AnnotationQuery): Promise<boolean>;
+}
+
+export interface AnnotationQuery {
+  readonly roomId: RoomId;
+  readonly parentId: EventId;
+  readonly sender: UserId;
+  /** The annotation's event type (m.reaction). */
+  readonly type: string;
+  readonly key: string;
 }
 
 /** The kinds of receipt stored (m.fully_read is room account data, not a receipt). */

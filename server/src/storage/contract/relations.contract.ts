@@ -206,6 +206,28 @@ export function relationsContract(factory: StorageFactory): void {
       assert.deepEqual(await s.relations.bundleRows([], null), { children: [], threads: [], participated: new Set() });
     });
 
+    test('hasAnnotation: the same sender, type and key on the parent, until redacted', async () => {
+      const s = shared();
+      const room = await newRoom(s, 'rel-annotation');
+      const root = await append(s, room, room.message(alice, 'root'));
+      const other = await append(s, room, room.message(alice, 'other'));
+      const reaction = await append(s, room, send(room, bob, relates('m.annotation', root.eventId, { key: '👍' }), 'm.reaction'));
+      const query = { roomId: room.roomId, parentId: root.eventId, sender: bob, type: 'm.reaction', key: '👍' };
+      assert.equal(await s.relations.hasAnnotation(query), true);
+      assert.equal(await s.relations.hasAnnotation({ ...query, sender: alice }), false);
+      assert.equal(await s.relations.hasAnnotation({ ...query, key: '👎' }), false);
+      assert.equal(await s.relations.hasAnnotation({ ...query, type: 'org.example.vote' }), false);
+      assert.equal(await s.relations.hasAnnotation({ ...query, parentId: other.eventId }), false);
+      assert.equal(await s.relations.hasAnnotation({ ...query, roomId: roomIdOf('rel-elsewhere') }), false);
+      // Only m.annotation counts: a reference has no key to match.
+      await append(s, room, send(room, alice, relates('m.reference', root.eventId, { key: 'ref' })));
+      assert.equal(await s.relations.hasAnnotation({ ...query, sender: alice, type: 'm.room.message', key: 'ref' }), false);
+
+      const redaction = room.add({ type: 'm.room.redaction', sender: bob, content: {} }, { extra: { redacts: reaction.eventId } });
+      await append(s, room, redaction, { applyRedaction: reaction.eventId });
+      assert.equal(await s.relations.hasAnnotation(query), false);
+    });
+
     test('after a restart, children persisted before are still found for bundling', async (t) => {
       if (!factory.reopen) return t.skip('backend has no reopen');
       const s = await fresh();

@@ -203,6 +203,11 @@ function createSqliteRelationsStore(db: SqliteDatabase, filter: ParentFilter): R
       `SELECT event_id FROM event_relations WHERE relates_to_id = ? AND room_id = ? AND rel_type = 'm.thread'
        AND sender NOT IN (SELECT value FROM json_each(?)) ORDER BY depth DESC, stream_ordering DESC LIMIT 1`,
     ),
+    // event_relations_parent_sender
+    annotation: db.prepare(
+      `SELECT 1 FROM event_relations WHERE relates_to_id = ? AND rel_type = 'm.annotation' AND sender = ?
+       AND room_id = ? AND type = ? AND aggregation_key = ? LIMIT 1`,
+    ),
   };
 
   return {
@@ -282,6 +287,10 @@ function createSqliteRelationsStore(db: SqliteDatabase, filter: ParentFilter): R
       if (!latest) return null;
       const { n } = q.threadCountExcluding.get(threadId, roomId, senders) as { n: number };
       return { latestEventId: latest.event_id as EventId, count: n };
+    },
+
+    async hasAnnotation(annotation) {
+      return q.annotation.get(annotation.parentId, annotation.sender, annotation.roomId, annotation.type, annotation.key) !== undefined;
     },
 
     async threads(query: ThreadsQuery) {
