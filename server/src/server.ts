@@ -61,6 +61,7 @@ import { createPushersService } from './services/pushers.js';
 import { createNotificationsService } from './services/notifications.js';
 import { createUnreadCounts } from './services/unread-counts.js';
 import { evaluatePushRules, highlights, notifies } from './rooms/push-evaluator.js';
+import { EventType, membershipOf } from './rooms/pdu.js';
 import type { UserId } from './core/ids.js';
 import { openSqliteStorage, type SqliteStorage } from './storage/sqlite/index.js';
 import { createSearchService } from './services/search.js';
@@ -193,7 +194,14 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     signingKey,
     log: log.child({ svc: 'rooms' }),
     pushActions: (room, event) => pushActions.actionsFor(room, event),
-    afterPersist: (committed) => pushDelivery.eventCommitted(committed),
+    afterPersist: (committed) => {
+      pushDelivery.eventCommitted(committed);
+      // Leaving, a kick or a ban ends the member's typing (`typing` is built below; events are only sent once it is).
+      const { pdu } = committed.event;
+      if (pdu.type === EventType.Member && pdu.state_key !== undefined && membershipOf(pdu) !== 'join') {
+        typing.userLeft(committed.event.roomId, pdu.state_key as UserId);
+      }
+    },
   });
   // Bundled aggregations (relations, threads, edits) go into every event served to clients.
   const aggregations = createBundledAggregations({

@@ -99,6 +99,14 @@ export function createTypingService(deps: TypingDeps) {
       else stop(roomId, requester.userId);
     },
 
+    /**
+     * A member left, was kicked or banned: they stop typing there (as Synapse), and the room's syncs wake
+     * when they were typing. Called for every membership that isn't a join.
+     */
+    userLeft(roomId: RoomId, userId: UserId): void {
+      stop(roomId, userId);
+    },
+
     /** Users typing in a room now. */
     typingIn(roomId: RoomId): UserId[] {
       return [...(rooms.get(roomId)?.typists.keys() ?? [])];
