@@ -141,6 +141,8 @@ test('leave and rejoin, kick and rejoin, ban: the banned user cannot rejoin unti
 
   await alice.kick(roomId, bobId, 'cool off');
   await until(bob, () => bob.getRoom(roomId)?.getMyMembership() === 'leave', 'bob sees the kick');
+  // Alice's own sync loop delivers the kick on its own schedule: wait for it there too.
+  await until(alice, () => membership(alice, roomId, bobId) === 'leave', 'alice sees the kick');
   const kick = alice.getRoom(roomId)?.currentState.getStateEvents('m.room.member', bobId);
   assert.equal(kick?.getContent().reason, 'cool off');
   assert.equal(kick?.getSender(), alice.getUserId());
