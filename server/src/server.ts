@@ -196,6 +196,9 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     pushActions: (room, event) => pushActions.actionsFor(room, event),
     afterPersist: (committed) => {
       pushDelivery.eventCommitted(committed);
+      // Sending counts as presence activity, as Synapse (last active now; unavailable → online); `presence` is built below.
+      const sender = committed.event.pdu.sender as UserId;
+      if (sender.endsWith(`:${config.serverName}`)) presence.bumpActive(sender);
       // Leaving, a kick or a ban ends the member's typing (`typing` is built below; events are only sent once it is).
       const { pdu } = committed.event;
       if (pdu.type === EventType.Member && pdu.state_key !== undefined && membershipOf(pdu) !== 'join') {
@@ -268,6 +271,8 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     },
     initial: await storage.receipts.streamPositions(),
     onActive: (userId) => presence.bumpActive(userId),
+    // A stored read receipt may lower the unread count: update the badge on the user's pushers.
+    onReceiptStored: (userId) => pushDelivery.countsChanged(userId),
   });
   const toDevice = createToDeviceService({
     toDevice: storage.toDevice,
@@ -285,6 +290,7 @@ export async function createHomeserver(config: HomeserverConfig, options: Server
     visibleEvents: (userId, events) => historyVisibility.visibleEvents(userId, events),
     sources: [accountData.syncSource, typing.source, receipts.source, presence.source, toDevice.source],
     syncPresence: (userId, state) => presence.syncing(userId, state),
+    syncEnded: (userId, state) => presence.syncEnded(userId, state),
     ignoredUsers: (userId) => accountData.ignoredUsers(userId),
     unreadCounts: createUnreadCounts({ pushActions: storage.pushActions }),
     log: log.child({ svc: 'sync' }),

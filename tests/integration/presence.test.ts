@@ -143,3 +143,20 @@ test('matrix-js-sdk: the other client sees presence and the status message', asy
   assert.equal(fetched.presence, 'unavailable');
   assert.equal(fetched.status_msg, 'In a meeting');
 });
+
+// Synapse: sending an event bumps the sender's presence (last active now; unavailable → online).
+test('sending a message is activity: an unavailable sender becomes online and currently active', async (t) => {
+  const { a, b, roomId } = await setup(t);
+  await a.ok('PUT', status(a, a.userId), { presence: 'unavailable', status_msg: 'away' });
+  const away = await b.ok('GET', status(b, a.userId));
+  assert.equal(away.presence, 'unavailable');
+  const start = await b.sync();
+  await a.say(roomId, 'back now');
+  const seen = await b.ok('GET', status(b, a.userId));
+  assert.equal(seen.presence, 'online');
+  assert.equal(seen.currently_active, true);
+  assert.equal(seen.status_msg, 'away', 'the status message is kept');
+  assert.ok((seen.last_active_ago as number) < 5_000);
+  const next = await b.sync({ since: start.next_batch, timeout: 0 });
+  assert.deepEqual(presenceOf(next, a.userId).map((e) => [e.content.presence, e.content.currently_active]), [['online', true]]);
+});

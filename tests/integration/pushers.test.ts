@@ -242,6 +242,36 @@ test('delivery: a failing gateway is retried until it answers; a rejected pushke
   assert.equal((await gateway.receivedFor('doomed')).length, 1);
 });
 
+// Spec push-gateway-api: a notification with only `counts` (and `devices`) updates the badge; Synapse sends one on a read receipt.
+test('delivery: a read receipt sends a counts-only badge update; a receipt that does not move sends none', async (t) => {
+  const { alice, bob } = await setup(t);
+  const gateway = await startPushGateway(t);
+  const roomId = await sharedRoom(alice, bob);
+  await bob.ok('POST', `${V3}/pushers/set`, httpPusher(gateway, 'bob'));
+  const eventId = await alice.say(roomId, 'read me');
+  const [message] = await gateway.waitFor('bob', (r) => r.length >= 1, 'the message notification');
+  assert.deepEqual(message?.body.notification.counts, { unread: 1 });
+
+  const receipt = `${V3}/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(eventId)}`;
+  await bob.ok('POST', receipt, {});
+  const requests = await gateway.waitFor('bob', (r) => r.length >= 2, 'the badge update');
+  const badge = requests[1]?.body.notification;
+  assert.deepEqual(Object.keys(badge).sort(), ['counts', 'devices']);
+  assert.deepEqual(badge.counts, { unread: 0 });
+  assert.equal(badge.devices[0].pushkey, 'bob');
+  assert.equal(badge.devices[0].app_id, 'org.example.app');
+
+  // The same receipt again stores nothing: no badge update. The next message (unread 1 again) is the next request.
+  await bob.ok('POST', receipt, {});
+  await alice.say(roomId, 'and me');
+  const after = await gateway.waitFor('bob', (r) => r.some((x) => x.body.notification.content?.body === 'and me'), 'the second message');
+  assert.deepEqual(after.map((r) => r.body.notification.event_id === undefined ? `badge ${r.body.notification.counts.unread}` : r.body.notification.content.body), [
+    'read me',
+    'badge 0',
+    'and me',
+  ]);
+});
+
 // The server answers sends at once whatever the gateway does.
 test('delivery: sending never waits for the gateway', async (t) => {
   const { alice, bob } = await setup(t);

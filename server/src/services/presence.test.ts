@@ -107,11 +107,11 @@ test('sync events: those sharing a room, self, changed since the token; initial 
 
 test('syncs keep a user online; offline 30 s after the last sync ended or the last activity', async (t) => {
   const { presence, clock } = setup(t);
-  await presence.syncing(alice, 'online');
   // Syncs keep a user online and active.
   for (let i = 0; i < 4; i++) {
-    clock.advance(30_000);
     await presence.syncing(alice, 'online');
+    clock.advance(30_000);
+    presence.syncEnded(alice, 'online');
     presence.sweep();
   }
   assert.equal(presence.stateOf(alice)?.state, 'online');
@@ -130,7 +130,9 @@ test('syncs keep a user online; offline 30 s after the last sync ended or the la
 
   // A syncing user who marked themself unavailable and whose syncs stop goes offline.
   await presence.syncing(carol, 'unavailable');
-  clock.advance(DEFAULT_PRESENCE_TIMINGS.longPollMs + DEFAULT_PRESENCE_TIMINGS.syncOnlineMs - 1);
+  clock.advance(30_000);
+  presence.syncEnded(carol, 'unavailable');
+  clock.advance(DEFAULT_PRESENCE_TIMINGS.syncOnlineMs - 1);
   presence.sweep();
   assert.equal(presence.stateOf(carol)?.state, 'unavailable');
   clock.advance(2);
@@ -145,6 +147,7 @@ test('online with no activity for 5 minutes becomes unavailable; activity makes 
     clock.advance(20_000);
     // Syncing without counting as activity: set_presence=unavailable keeps the sync alive only.
     await presence.syncing(alice, 'unavailable');
+    presence.syncEnded(alice, 'unavailable');
     presence.sweep();
   }
   assert.equal(presence.stateOf(alice)?.state, 'unavailable');
@@ -193,4 +196,42 @@ test('after a membership change, current presence is news: everyone for the join
   assert.equal(presence.source.current(), 2, 'nothing was announced');
   const afterJoin = { ...ctx(alice, 2), since: { ...position(2), room: 7 } };
   assert.equal(await presence.source.global!(afterJoin), null, 'once: a token after the join has nothing');
+});
+
+test('a sync in flight keeps its user from going offline however long it polls; the timer starts when the last one ends', async (t) => {
+  const { presence, clock } = setup(t);
+  const { syncOnlineMs } = DEFAULT_PRESENCE_TIMINGS;
+  // Two syncs at once (two devices): one long poll of 2 minutes, one short.
+  await presence.syncing(alice, 'online');
+  await presence.syncing(alice, 'online');
+  clock.advance(1_000);
+  presence.syncEnded(alice, 'online');
+  for (let elapsed = 0; elapsed < 120_000; elapsed += 5_000) {
+    clock.advance(5_000);
+    presence.sweep();
+    assert.equal(presence.stateOf(alice)?.state, 'online', `still online ${elapsed + 6_000} ms in`);
+  }
+  assert.equal(presence.stateOf(alice)?.currentlyActive, false, 'no activity for over 60 s');
+  presence.syncEnded(alice, 'online');
+  clock.advance(syncOnlineMs);
+  presence.sweep();
+  assert.equal(presence.stateOf(alice)?.state, 'online', 'within 30 s of the end of the last sync');
+  clock.advance(1);
+  presence.sweep();
+  assert.equal(presence.stateOf(alice)?.state, 'offline', 'over 30 s after the last sync ended');
+
+  // set_presence=offline syncs are not counted: ending one leaves another user's count alone.
+  await presence.syncing(bob, 'online');
+  await presence.syncing(bob, 'offline');
+  presence.syncEnded(bob, 'offline');
+  clock.advance(syncOnlineMs + 60_000);
+  presence.sweep();
+  assert.equal(presence.stateOf(bob)?.state, 'online', "bob's online sync is still in flight");
+  presence.syncEnded(bob, 'online');
+  clock.advance(syncOnlineMs + 1);
+  presence.sweep();
+  assert.equal(presence.stateOf(bob)?.state, 'offline');
+  // An unmatched end (never seen user) changes nothing.
+  presence.syncEnded(carol, 'online');
+  assert.equal(presence.stateOf(carol), null);
 });

@@ -6,8 +6,8 @@
  * its set_presence says; "offline" leaves presence alone), and counts as activity when online; PUT
  * sets the state and status message; typing and receipts bump the last activity (unavailable → online).
  * A sweep makes users unavailable 5 min after their last activity and offline 30 s after their last sync
- * ended. /sync only says when a sync starts, so a sync counts as lasting `longPollMs` (clients' usual
- * 30 s timeout). currently_active holds for 60 s after activity. A change is announced (stream position,
+ * ended; a user with a sync in flight (/sync says when each starts and ends; counted per user, as Synapse's
+ * user_syncing) never goes offline, however long it long-polls. currently_active holds for 60 s after activity. A change is announced (stream position,
  * row written, sharers woken) only when a client would see it (Synapse's should_notify); other bumps
  * stay in memory, so a /sync costs no write. Visible to users who share a joined room with the user.
  */
@@ -28,8 +28,6 @@ export interface PresenceTimings {
   readonly idleMs: number;
   /** Offline this long after the last sync ended (Synapse SYNC_ONLINE_TIMEOUT). */
   readonly syncOnlineMs: number;
-  /** How long a sync is assumed to be in progress after it started. */
-  readonly longPollMs: number;
   /** currently_active lasts this long after activity (Synapse LAST_ACTIVE_GRANULARITY). */
   readonly activeMs: number;
   /** How often the idle/offline sweep runs. */
@@ -39,7 +37,6 @@ export interface PresenceTimings {
 export const DEFAULT_PRESENCE_TIMINGS: PresenceTimings = {
   idleMs: 5 * 60_000,
   syncOnlineMs: 30_000,
-  longPollMs: 30_000,
   activeMs: 60_000,
   sweepMs: 5_000,
 };
@@ -78,6 +75,8 @@ export function createPresenceService(deps: PresenceDeps) {
     states.set(record.userId, record);
     position = Math.max(position, record.streamId);
   }
+  // Syncs in progress per user (set_presence offline ones don't count): such a user never times out.
+  const syncsInFlight = new Map<UserId, number>();
   // Writes in order, one at a time; a failed write is logged (memory stays authoritative).
   let writing: Promise<void> = Promise.resolve();
 
@@ -159,8 +158,8 @@ export function createPresenceService(deps: PresenceDeps) {
       if (record.state === 'offline') continue;
       const fields: Fields = {};
       if (record.state === 'online' && now - record.lastActiveTs > timings.idleMs) fields.state = 'unavailable';
-      const lastSyncEnded = record.lastUserSyncTs + timings.longPollMs;
-      if (now - Math.max(lastSyncEnded, record.lastActiveTs) > timings.syncOnlineMs) fields.state = 'offline';
+      const syncing = syncsInFlight.has(record.userId);
+      if (!syncing && now - Math.max(record.lastUserSyncTs, record.lastActiveTs) > timings.syncOnlineMs) fields.state = 'offline';
       // update() recomputes currently_active, which lapses with time.
       if (fields.state !== undefined || record.currentlyActive) update(record.userId, fields);
     }
@@ -231,11 +230,22 @@ export function createPresenceService(deps: PresenceDeps) {
       return contentOf(states.get(target) ?? offlineRecord(target), deps.clock.now());
     },
 
-    /** Called at the start of each /sync (SyncDeps.syncPresence). */
+    /** Called at the start of each /sync (SyncDeps.syncPresence); each call is paired with a syncEnded. */
     async syncing(userId: UserId, state: PresenceStateName): Promise<void> {
       if (state === 'offline') return;
       const now = deps.clock.now();
       update(userId, state === 'online' ? { state, lastActiveTs: now, lastUserSyncTs: now } : { state, lastUserSyncTs: now });
+      syncsInFlight.set(userId, (syncsInFlight.get(userId) ?? 0) + 1);
+    },
+
+    /** Called when a /sync that began with syncing(userId, state) has its response (SyncDeps.syncEnded). */
+    syncEnded(userId: UserId, state: PresenceStateName): void {
+      if (state === 'offline') return;
+      const left = (syncsInFlight.get(userId) ?? 0) - 1;
+      if (left > 0) syncsInFlight.set(userId, left);
+      else syncsInFlight.delete(userId);
+      // The offline timer runs from the end of the last sync (Synapse sets last_user_sync_ts as a sync ends).
+      if (states.has(userId)) update(userId, { lastUserSyncTs: deps.clock.now() });
     },
 
     /** Activity other than a sync (typing, receipts): last active now; unavailable becomes online. */

@@ -35,6 +35,8 @@ export interface ReceiptsDeps {
   readonly initial: { readonly position: number; readonly rooms: ReadonlyMap<RoomId, number> };
   /** A receipt counts as activity for presence (Synapse bumps last_active on it). */
   readonly onActive?: ((userId: UserId) => void) | undefined;
+  /** A receipt moved and is stored (not m.fully_read): the user's unread counts may have changed (push badge). */
+  readonly onReceiptStored?: ((userId: UserId, roomId: RoomId) => void) | undefined;
 }
 
 /** Spec "Threaded read receipts": follow relations at most 3 hops. */
@@ -161,6 +163,7 @@ export function createReceiptsService(deps: ReceiptsDeps) {
       // A private receipt concerns only its user's own syncs.
       if (receiptType === 'm.read.private') deps.notifier.users([userId]);
       else deps.notifier.rooms([roomId]);
+      deps.onReceiptStored?.(userId, roomId);
     },
 
     source,

@@ -58,6 +58,8 @@ export interface SyncDeps {
   readonly ignoredUsers?: (userId: UserId) => Promise<ReadonlySet<UserId>>;
   /** Called on every /sync with its set_presence (spec: syncing marks the user online by default). */
   readonly syncPresence?: (userId: UserId, state: PresenceState) => Promise<void>;
+  /** Called once the response of a /sync whose syncPresence succeeded is computed (or it failed): the sync is over. */
+  readonly syncEnded?: (userId: UserId, state: PresenceState) => void;
   readonly log: Logger;
 }
 
@@ -282,25 +284,30 @@ export function createSyncService(deps: SyncDeps) {
     async sync(requester: Requester, request: SyncRequest): Promise<Record<string, unknown>> {
       const filter = await deps.filters.resolve(requester.userId, request.filter);
       const parsed = request.since === undefined ? null : parseSyncToken(request.since);
-      if (deps.syncPresence) await deps.syncPresence(requester.userId, request.setPresence ?? 'online');
-      const deadline = Date.now() + Math.min(Math.max(0, request.timeoutMs), MAX_TIMEOUT_MS);
-      let upTo = currentPosition();
-      // A token from the future (e.g. another server's, or after a restart for typing) is treated as now.
-      const from = parsed === null ? null : minPosition(parsed, upTo);
-      const useStateAfter = request.useStateAfter === true;
-      const skip = request.skipStreams ?? new Set<StreamName>();
-      let result = await compute(requester, from, upTo, filter, request.fullState, useStateAfter, skip);
-      // Long-poll: wait for news, recompute, and keep waiting while nothing for this user turned up.
-      while (from !== null && result.empty && !request.fullState && !closed) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await wait(requester, upTo, left);
-        const now = currentPosition();
-        if (STREAMS.every((name) => now[name] === upTo[name])) continue;
-        upTo = now;
-        result = await compute(requester, from, upTo, filter, false, useStateAfter, skip);
+      const presenceState = request.setPresence ?? 'online';
+      if (deps.syncPresence) await deps.syncPresence(requester.userId, presenceState);
+      try {
+        const deadline = Date.now() + Math.min(Math.max(0, request.timeoutMs), MAX_TIMEOUT_MS);
+        let upTo = currentPosition();
+        // A token from the future (e.g. another server's, or after a restart for typing) is treated as now.
+        const from = parsed === null ? null : minPosition(parsed, upTo);
+        const useStateAfter = request.useStateAfter === true;
+        const skip = request.skipStreams ?? new Set<StreamName>();
+        let result = await compute(requester, from, upTo, filter, request.fullState, useStateAfter, skip);
+        // Long-poll: wait for news, recompute, and keep waiting while nothing for this user turned up.
+        while (from !== null && result.empty && !request.fullState && !closed) {
+          const left = deadline - Date.now();
+          if (left <= 0) break;
+          await wait(requester, upTo, left);
+          const now = currentPosition();
+          if (STREAMS.every((name) => now[name] === upTo[name])) continue;
+          upTo = now;
+          result = await compute(requester, from, upTo, filter, false, useStateAfter, skip);
+        }
+        return result.body;
+      } finally {
+        deps.syncEnded?.(requester.userId, presenceState);
       }
-      return result.body;
     },
 
     /** The position every stream is at (the legacy /events stream and /initialSync tokens). */
