@@ -9,6 +9,7 @@ import type { EventId, RoomId, UserId } from '../../core/ids.js';
 import type { Relation } from '../../rooms/relations.js';
 import type { BundleRows, RelationRecord, RelationsQuery, RelationsStore, ThreadRecord, ThreadsQuery } from '../types.js';
 import type { SqliteDatabase } from './open.js';
+import { createStatementCache } from './statement-cache.js';
 import type { EventIndexer } from './rooms.js';
 
 interface RelationRow {
@@ -172,15 +173,7 @@ function createRelationsIndexer(db: SqliteDatabase, parents: ParentFilter): Even
 }
 
 function createSqliteRelationsStore(db: SqliteDatabase, filter: ParentFilter): RelationsStore {
-  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = createStatementCache(db);
   const q = {
     get: db.prepare(`SELECT ${COLUMNS} FROM event_relations WHERE event_id = ?`),
     bundledChildren: db.prepare(

@@ -19,6 +19,7 @@ import type {
 } from '../types.js';
 import { createLru } from '../../core/lru.js';
 import type { SqliteDatabase } from './open.js';
+import { createStatementCache } from './statement-cache.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Deltas allowed before a state group is written as a full snapshot. */
@@ -232,15 +233,7 @@ export function createSqliteRoomsStore(db: SqliteDatabase, writes: WriteQueue, i
     return { persisted, groups: newGroups };
   };
 
-  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = createStatementCache(db);
 
   const getEvent = (eventId: EventId): StoredEvent | null => {
     const cached = eventCache.get(eventId);

@@ -13,6 +13,7 @@ import type { EventId, RoomId } from '../../core/ids.js';
 import type { Pdu } from '../../rooms/pdu.js';
 import type { EventSearchQuery, SearchHit, SearchKey, SearchStore } from '../types.js';
 import type { SqliteDatabase } from './open.js';
+import { createStatementCache } from './statement-cache.js';
 import type { EventIndexer } from './rooms.js';
 
 /** The FTS5 column of each search key. */
@@ -137,15 +138,7 @@ interface HitRow {
 }
 
 export function createSqliteSearchStore(db: SqliteDatabase): SearchStore {
-  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = createStatementCache(db);
 
   /** The WHERE clauses on the joined events row `e`, and their parameters (lists passed as JSON). */
   const eventFilters = (query: Omit<EventSearchQuery, 'order' | 'after' | 'limit'>) => {
