@@ -54,21 +54,28 @@ export function createSqlitePushersStore(db: SqliteDatabase, writes: WriteQueue)
     ofUser: db.prepare(`SELECT ${COLUMNS} FROM pushers WHERE user_id = ? ORDER BY id`),
     ofUsers: db.prepare(`SELECT ${COLUMNS} FROM pushers WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     byId: db.prepare(`SELECT ${COLUMNS} FROM pushers WHERE id = ?`),
+    allUsers: db.prepare('SELECT DISTINCT user_id FROM pushers'),
   };
+  // Users who may have pushers: a superset (deletions, including the device trigger's, aren't tracked), so
+  // the send path skips the query for the common case of notified users without any pusher.
+  const mayHavePushers = new Set<string>(q.allUsers.pluck().all() as string[]);
 
   return {
     setPusher: (pusher, append) =>
       writes.run(() => {
         if (!append) q.deleteOthers.run(pusher.appId, pusher.pushkey, pusher.userId);
         q.upsert.run({ ...pusher, data: JSON.stringify(pusher.data) });
+        mayHavePushers.add(pusher.userId);
       }),
     deletePusher: (userId, appId, pushkey) => writes.run(() => q.delete.run(userId, appId, pushkey).changes > 0),
     async pushersOf(userId) {
+      if (!mayHavePushers.has(userId)) return [];
       return (q.ofUser.all(userId) as PusherRow[]).map(toRecord);
     },
     async pushersOfUsers(userIds) {
-      if (userIds.length === 0) return [];
-      return (q.ofUsers.all(JSON.stringify(userIds)) as PusherRow[]).map(toRecord);
+      const candidates = userIds.filter((userId) => mayHavePushers.has(userId));
+      if (candidates.length === 0) return [];
+      return (q.ofUsers.all(JSON.stringify(candidates)) as PusherRow[]).map(toRecord);
     },
     async getPusher(id) {
       const row = q.byId.get(id) as PusherRow | undefined;
