@@ -2,10 +2,13 @@
  * Shared helpers of the storage contract suites (CONVENTIONS §8): every backend runs the same suites,
  * given a factory that opens a fresh, empty, migrated Storage on each call.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
-import type { DeviceId, UserId } from '../../core/ids.js';
-import type { NewAccount, NewTokens, Storage } from '../types.js';
+import type { DeviceId, RoomId, UserId } from '../../core/ids.js';
+import type { RoomEvent } from '../../rooms/pdu.js';
+import { buildRoom, type RoomBuilder } from '../../rooms/testing/room-builder.js';
+import type { EventToPersist, NewAccount, NewTokens, Storage } from '../types.js';
 
 /**
  * Opens a fresh, empty storage (a new database) each time it is called. A backend that keeps its data
@@ -111,4 +114,24 @@ export async function registerOk(storage: Storage, newAccount: NewAccount): Prom
   const result = await storage.users.register(newAccount);
   if (!result.ok) throw new Error(`register ${String(newAccount.localpart)}: ${result.reason}`);
   return result.userId;
+}
+
+/** A version-`version` room created by `creator` with `member` joined, persisted as the send path does. */
+export async function persistNewRoom(s: Storage, options: { name: string; version: string; creator: UserId; member: UserId }): Promise<RoomBuilder> {
+  const room = buildRoom({ version: options.version, creator: options.creator, roomId: `!${options.name}:${SERVER_NAME}` as RoomId });
+  room.join(options.member);
+  await s.rooms.persistEvents({
+    roomId: room.roomId,
+    newRoom: { roomVersion: options.version, creator: options.creator, createdTs: T0 },
+    events: room.events().map((event, i) => ({ event, stateBefore: i === 0 ? null : 'previous' })),
+  });
+  return room;
+}
+
+/** Persists one more event on the room's current state. */
+export async function persistNext(s: Storage, room: RoomBuilder, event: RoomEvent, extra: Partial<EventToPersist> = {}): Promise<RoomEvent> {
+  const record = await s.rooms.getRoom(room.roomId);
+  assert.ok(record);
+  await s.rooms.persistEvents({ roomId: room.roomId, events: [{ event, stateBefore: record.currentStateGroup, ...extra }] });
+  return event;
 }

@@ -7,33 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EventId, RoomId, UserId } from '../../core/ids.js';
 import type { RoomEvent } from '../../rooms/pdu.js';
-import { buildRoom, type RoomBuilder } from '../../rooms/testing/room-builder.js';
-import type { EventToPersist, Storage } from '../types.js';
-import { SERVER_NAME, T0, storages, userId, type StorageFactory } from './fixtures.js';
+import type { RoomBuilder } from '../../rooms/testing/room-builder.js';
+import type { Storage } from '../types.js';
+import { persistNewRoom, persistNext, SERVER_NAME, storages, userId, type StorageFactory } from './fixtures.js';
 
 const VERSION = '10';
 const alice = userId('rel-alice');
 const bob = userId('rel-bob');
 
-const roomIdOf = (name: string): RoomId => `!${name}:${SERVER_NAME}` as RoomId;
-
-async function newRoom(s: Storage, name: string): Promise<RoomBuilder> {
-  const room = buildRoom({ version: VERSION, creator: alice, roomId: roomIdOf(name) });
-  room.join(bob);
-  await s.rooms.persistEvents({
-    roomId: room.roomId,
-    newRoom: { roomVersion: VERSION, creator: alice, createdTs: T0 },
-    events: room.events().map((event, i) => ({ event, stateBefore: i === 0 ? null : 'previous' })),
-  });
-  return room;
-}
-
-async function append(s: Storage, room: RoomBuilder, event: RoomEvent, extra: Partial<EventToPersist> = {}): Promise<RoomEvent> {
-  const record = await s.rooms.getRoom(room.roomId);
-  assert.ok(record);
-  await s.rooms.persistEvents({ roomId: room.roomId, events: [{ event, stateBefore: record.currentStateGroup, ...extra }] });
-  return event;
-}
+const newRoom = (s: Storage, name: string): Promise<RoomBuilder> => persistNewRoom(s, { name, version: VERSION, creator: alice, member: bob });
+const append = persistNext;
 
 const relates = (relType: string, target: EventId, extra: Record<string, unknown> = {}) => ({ 'm.relates_to': { rel_type: relType, event_id: target, ...extra } });
 
@@ -218,7 +201,7 @@ export function relationsContract(factory: StorageFactory): void {
       assert.equal(await s.relations.hasAnnotation({ ...query, key: '👎' }), false);
       assert.equal(await s.relations.hasAnnotation({ ...query, type: 'org.example.vote' }), false);
       assert.equal(await s.relations.hasAnnotation({ ...query, parentId: other.eventId }), false);
-      assert.equal(await s.relations.hasAnnotation({ ...query, roomId: roomIdOf('rel-elsewhere') }), false);
+      assert.equal(await s.relations.hasAnnotation({ ...query, roomId: `!rel-elsewhere:${SERVER_NAME}` as RoomId }), false);
       // Only m.annotation counts: a reference has no key to match.
       await append(s, room, send(room, alice, relates('m.reference', root.eventId, { key: 'ref' })));
       assert.equal(await s.relations.hasAnnotation({ ...query, sender: alice, type: 'm.room.message', key: 'ref' }), false);

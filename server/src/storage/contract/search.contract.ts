@@ -6,35 +6,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RoomId, UserId } from '../../core/ids.js';
-import type { RoomEvent } from '../../rooms/pdu.js';
-import { buildRoom, type RoomBuilder } from '../../rooms/testing/room-builder.js';
-import type { EventSearchQuery, EventToPersist, Storage } from '../types.js';
-import { SERVER_NAME, T0, storages, userId, type StorageFactory } from './fixtures.js';
+import type { RoomBuilder } from '../../rooms/testing/room-builder.js';
+import type { EventSearchQuery, Storage } from '../types.js';
+import { persistNewRoom, persistNext, storages, userId, type StorageFactory } from './fixtures.js';
 
 const VERSION = '10';
 const alice = userId('search-alice');
 const bob = userId('search-bob');
 const ALL_KEYS = ['content.body', 'content.name', 'content.topic'] as const;
 
-const roomIdOf = (name: string): RoomId => `!${name}:${SERVER_NAME}` as RoomId;
-
-async function newRoom(s: Storage, name: string): Promise<RoomBuilder> {
-  const room = buildRoom({ version: VERSION, creator: alice, roomId: roomIdOf(name) });
-  room.join(bob);
-  await s.rooms.persistEvents({
-    roomId: room.roomId,
-    newRoom: { roomVersion: VERSION, creator: alice, createdTs: T0 },
-    events: room.events().map((event, i) => ({ event, stateBefore: i === 0 ? null : 'previous' })),
-  });
-  return room;
-}
-
-async function append(s: Storage, room: RoomBuilder, event: RoomEvent, extra: Partial<EventToPersist> = {}): Promise<RoomEvent> {
-  const record = await s.rooms.getRoom(room.roomId);
-  assert.ok(record);
-  await s.rooms.persistEvents({ roomId: room.roomId, events: [{ event, stateBefore: record.currentStateGroup, ...extra }] });
-  return event;
-}
+const newRoom = (s: Storage, name: string): Promise<RoomBuilder> => persistNewRoom(s, { name, version: VERSION, creator: alice, member: bob });
+const append = persistNext;
 
 const say = (s: Storage, room: RoomBuilder, sender: UserId, body: unknown, extra: Record<string, unknown> = {}) =>
   append(s, room, room.add({ type: 'm.room.message', sender, content: { msgtype: 'm.text', body, ...extra } }));
