@@ -62,6 +62,19 @@ export async function startClient(
   return client;
 }
 
+/** Starts one client per localpart (in order, as startClient) and stops them all when the test ends. */
+export async function startClients(
+  t: { after(fn: () => void): void },
+  sdk: Sdk,
+  hs: Parameters<typeof startClient>[1],
+  ...localparts: string[]
+): Promise<SdkClient[]> {
+  const clients: SdkClient[] = [];
+  t.after(() => clients.forEach((client) => client.stopClient()));
+  for (const localpart of localparts) clients.push(await startClient(sdk, hs, localpart));
+  return clients;
+}
+
 /** Resolves when `predicate` holds, checked now and after every sync of `client`. */
 export function until(sdk: Sdk, client: SdkClient, predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
   if (predicate()) return Promise.resolve();

@@ -2,7 +2,7 @@
 // set_presence on /sync, long-poll wake-up, bad input.
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
-import { loadSdk, startClient, until, type Sdk } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -123,12 +123,7 @@ test('a long-polling sync wakes when a room sharer changes presence', async (t) 
 // complement: TestPresence (driven by matrix-js-sdk's real sync loop)
 test('matrix-js-sdk: the other client sees presence and the status message', async (t: TestContext) => {
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => {
-    alice.stopClient();
-    bob.stopClient();
-  });
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const aliceId = alice.getUserId()!;
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat });
   await bob.joinRoom(roomId);

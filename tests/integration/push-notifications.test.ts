@@ -3,7 +3,7 @@
 // "Marking notifications as read" (push.md), receipts.md "Threaded read receipts", notifications.yaml.
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
-import { loadSdk, startClient, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -50,10 +50,7 @@ const thread = (rootId: string, body: string, extra: Record<string, unknown> = {
 // from another user increment unread highlight count; complement: TestUnreadNotifications (js-sdk driven)
 test('matrix-js-sdk: unread counts rise with messages, a mention highlights, and a read receipt clears them', async (t) => {
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  const carol = await startClient(sdk, hs, 'carol');
-  t.after(() => [alice, bob, carol].forEach((client) => client.stopClient()));
+  const [alice, bob, carol] = (await startClients(t, sdk, hs, 'alice', 'bob', 'carol')) as [SdkClient, SdkClient, SdkClient];
   const bobId = bob.getUserId() as string;
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat, name: 'Counts' });
   await bob.joinRoom(roomId);
@@ -154,9 +151,7 @@ test('thread counts: unread_thread_notifications per root; threaded receipts cle
 
 test('matrix-js-sdk: thread notification counts from unread_thread_notifications', async (t) => {
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => [alice, bob].forEach((client) => client.stopClient()));
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat });
   await bob.joinRoom(roomId);
   await until(sdk, alice, () => alice.getRoom(roomId)?.getJoinedMemberCount() === 2, 'bob joined');

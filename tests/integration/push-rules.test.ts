@@ -3,7 +3,7 @@
 // and re-acting server-default rules, and the errors clients get for bad requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadSdk, startClient, until } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -367,12 +367,7 @@ test('changed rules apply to the next event: a muted room stops counting, a keyw
 test('matrix-js-sdk: push rules from sync, its rule calls, room mute/unmute, and highlight counts', async (t) => {
   const sdk = await loadSdk();
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => {
-    alice.stopClient();
-    bob.stopClient();
-  });
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const aliceId = alice.getUserId()!;
   const global = () => alice.pushRules?.global;
   await until(sdk, alice, () => global()?.override?.[0]?.rule_id === '.m.rule.master', 'the ruleset from the initial sync');

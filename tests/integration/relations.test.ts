@@ -3,7 +3,7 @@
 // Spec: client-server-api "Forming relationships between events", "Event replacements", "Reference relations" (v1.19).
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
-import { loadSdk, startClient, until, type Sdk } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -218,12 +218,7 @@ test('m.reference bundles a chunk of event IDs; annotations are not aggregated; 
 // Real client: matrix-js-sdk 37.5 applies the bundled or live edit (MatrixEvent.replacingEvent / getContent).
 test('matrix-js-sdk: an edit reaches the other client live, and a fresh client sees it bundled after its initial sync', async (t) => {
   const hs: TestServer = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => {
-    alice.stopClient();
-    bob.stopClient();
-  });
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat });
   await bob.joinRoom(roomId);
   const { event_id: original } = await alice.sendTextMessage(roomId, 'hello wrold');

@@ -2,7 +2,7 @@
 // the next token (also across a restart), `*`, paging beyond 100, transaction idempotency, bad input.
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
-import { loadSdk, startClient, until, type Sdk } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { tempDir, writeConfig } from '../helpers/spawn-server.js';
 import { RELAXED_RATE_LIMITS, startTestServer } from '../helpers/test-server.js';
@@ -167,12 +167,7 @@ test('deleting a device drops its waiting messages', async (t) => {
 // complement: TestToDeviceMessages (driven by matrix-js-sdk's real sync loop)
 test('matrix-js-sdk: a to-device event arrives exactly once', async (t: TestContext) => {
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => {
-    alice.stopClient();
-    bob.stopClient();
-  });
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const received: Array<{ type: string; sender: string; content: Record<string, unknown> }> = [];
   bob.on(sdk.ClientEvent.ToDeviceEvent, (event) => {
     if (event.getType() === 'org.example.ping') received.push({ type: event.getType(), sender: event.getSender()!, content: event.getContent() });

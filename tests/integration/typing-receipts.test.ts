@@ -2,7 +2,7 @@
 // delivery in the room's ephemeral section, expiry, forward-only receipts, private receipts, threads, errors.
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
-import { loadSdk, startClient, until, type Sdk } from '../helpers/js-sdk.js';
+import { loadSdk, startClients, until, type Sdk, type SdkClient } from '../helpers/js-sdk.js';
 import { enc, roomClient, V3, type RoomClient } from '../helpers/room-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -219,12 +219,7 @@ test('an ignored user\'s typing and receipts are hidden', async (t) => {
 // complement: TestTyping, TestReadReceipts (driven by matrix-js-sdk's real sync loop)
 test('matrix-js-sdk: typing and a receipt reach the other client; a private receipt does not', async (t: TestContext) => {
   const hs = await startTestServer(t);
-  const alice = await startClient(sdk, hs, 'alice');
-  const bob = await startClient(sdk, hs, 'bob');
-  t.after(() => {
-    alice.stopClient();
-    bob.stopClient();
-  });
+  const [alice, bob] = (await startClients(t, sdk, hs, 'alice', 'bob')) as [SdkClient, SdkClient];
   const aliceId = alice.getUserId()!;
   const bobId = bob.getUserId()!;
   const { room_id: roomId } = await alice.createRoom({ preset: sdk.Preset.PublicChat });
